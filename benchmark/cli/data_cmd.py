@@ -1,0 +1,13 @@
+"""`bench data`: not built yet (its issue fills this module)."""
+
+import click
+
+from benchmark.errors import UserInputError
+
+
+@click.group(name="data", invoke_without_command=True)
+@click.pass_context
+def command(ctx):
+    """Not built yet."""
+    if ctx.invoked_subcommand is None:
+        raise UserInputError("'bench data' is not built yet.")

@@ -1,0 +1,48 @@
+"""`bench` entry point: the command groups and the one place user errors become exit status 2."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from benchmark.errors import UserInputError
+
+
+class BenchGroup(click.Group):
+    """A click group that reports UserInputError as one sentence and exit status 2, no traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UserInputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted; completed work is kept (resume where the command supports --resume).", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=BenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gazebench")
+def cli():
+    """Gaze-estimation benchmark: refine synthetic eyes, train gaze estimators, test on real eyes."""
+
+
+def _register() -> None:
+    # Each command lives in its own module; importing them here keeps `bench --help` complete.
+    from benchmark.cli import data_cmd, perf_cmd, refine_cmd, run_cmd, table_cmd, turing_cmd
+
+    for module in (run_cmd, refine_cmd, table_cmd, turing_cmd, data_cmd, perf_cmd):
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="bench")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""`bench refine`: not built yet (its issue fills this module)."""
+
+import click
+
+from benchmark.errors import UserInputError
+
+
+@click.command(name="refine", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def command():
+    """Not built yet."""
+    raise UserInputError("'bench refine' is not built yet.")

@@ -1,0 +1,30 @@
+"""The gaze-estimator interface shared by the CNN (benchmark/gaze_cnn.py) and baselines/."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+
+class GazeEstimator(ABC):
+    """Trained on images with gaze labels, predicts (pitch, yaw) radians for new images.
+
+    Images are float32 tensors N x 1 x H x W in [-1, 1] (benchmark.images); labels float32 (N, 2).
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def fit(self, images: torch.Tensor, gaze: np.ndarray, *, device: torch.device, progress: bool = True) -> None: ...
+
+    @abstractmethod
+    def predict(self, images: torch.Tensor, *, device: torch.device) -> np.ndarray:
+        """(N, 2) float32 pitch/yaw radians."""
+
+    @property
+    @abstractmethod
+    def config(self) -> dict[str, Any]:
+        """Every number the estimator uses, including which features it reads."""
