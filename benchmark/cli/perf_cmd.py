@@ -1,13 +1,14 @@
-"""`bench perf`: not built yet (its issue fills this module)."""
+"""`bench perf`: throughput benchmarks that print JSON (benchmarks measure; tests assert)."""
 
 import click
 
-from benchmark.errors import UserInputError
+from benchmark.cli import perf_refiner, perf_simulator
 
 
-@click.group(name="perf", invoke_without_command=True)
-@click.pass_context
-def command(ctx):
-    """Not built yet."""
-    if ctx.invoked_subcommand is None:
-        raise UserInputError("'bench perf' is not built yet.")
+@click.group(name="perf")
+def command():
+    """Throughput benchmarks (images/s, peak memory) printed as JSON."""
+
+
+command.add_command(perf_simulator.command)
+command.add_command(perf_refiner.command)
