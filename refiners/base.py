@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import torch
+
+from benchmark.errors import UserInputError
 
 
 class Refiner(ABC):
@@ -45,3 +51,67 @@ class Refiner(ABC):
     @abstractmethod
     def save(self, out_dir: Path) -> None:
         """Write a checkpoint folder that refiners.registry.load_refiner reads back."""
+
+    @classmethod
+    def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> Refiner:
+        """A fresh refiner sized by a named preset, with single numbers overridden (refiners.registry calls it)."""
+        raise NotImplementedError(f"{cls.__name__} does not define presets")
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint_dir: Path) -> Refiner:
+        """The refiner a `save` wrote into checkpoint_dir (refiners.registry.load_refiner calls it)."""
+        raise NotImplementedError(f"{cls.__name__} cannot be loaded from a checkpoint")
+
+
+CONFIG_FILE = "config.json"
+
+
+def build_config(config_type: type, presets: dict[str, dict[str, Any]], preset: str, refiner: str, **values: Any):
+    """A config dataclass from a named preset plus overrides; unknown presets or fields are user errors."""
+    if preset not in presets:
+        raise UserInputError(f"Unknown preset '{preset}' for refiner '{refiner}'; expected one of {', '.join(presets)}.")
+    known = {f.name for f in dataclasses.fields(config_type)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise UserInputError(
+            f"Unknown setting(s) {', '.join(unknown)} for refiner '{refiner}'; expected some of {', '.join(sorted(known))}."
+        )
+    return config_type(**{**presets[preset], "preset": preset, **values})
+
+
+def config_from_dict(config_type: type, values: dict[str, Any]):
+    """A config dataclass from a config.json dict, turning JSON lists back into tuples."""
+    known = {f.name: f for f in dataclasses.fields(config_type)}
+    return config_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known})
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename, so a kill never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_refiner_config(out_dir: Path, refiner: str, config: dict[str, Any]) -> None:
+    """config.json names the refiner (so load_refiner finds its class) and holds every number it uses."""
+    text = json.dumps({"refiner": refiner, "config": config}, indent=2, sort_keys=True) + "\n"
+    write_atomic(Path(out_dir) / CONFIG_FILE, lambda p: p.write_text(text))
+
+
+def read_refiner_config(checkpoint_dir: Path) -> tuple[str, dict[str, Any]]:
+    """(refiner name, config) from a checkpoint folder's config.json; anything else is a user error."""
+    path = Path(checkpoint_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise UserInputError(f"{checkpoint_dir} holds no refiner checkpoint ({CONFIG_FILE} is missing); expected a folder written by `bench refine`.")
+    try:
+        record = json.loads(path.read_text())
+        return str(record["refiner"]), dict(record["config"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserInputError(f"{path} is not a refiner config ({exc}); expected a file written by `bench refine`.") from None

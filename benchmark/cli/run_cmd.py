@@ -1,11 +1,42 @@
-"""`bench run`: not built yet (its issue fills this module)."""
+"""`bench run`: parse options into a RunConfig and call benchmark.run.run_benchmark (no logic here)."""
 
 import click
 
-from benchmark.errors import UserInputError
+from benchmark.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConfig, run_benchmark
 
 
-@click.command(name="run", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def command():
-    """Not built yet."""
-    raise UserInputError("'bench run' is not built yet.")
+@click.command(name="run")
+@click.option("--refiner", default="simgan_local", show_default=True,
+              help="Refiner by name: identity, gaussian, simgan_global, simgan_local.")
+@click.option("--refiner-checkpoint", type=click.Path(file_okay=False), default=None,
+              help="A trained refiner folder from `bench refine`, used instead of training --refiner.")
+@click.option("--estimator", "estimators", multiple=True, default=("cnn",), show_default=True,
+              help="Gaze estimator trained on the refined images: cnn, rf or knn (repeatable).")
+@click.option("--synthetic", default=DEFAULT_SYNTHETIC, show_default=True, help="Labelled synthetic source spec.")
+@click.option("--real", default=DEFAULT_REAL, show_default=True,
+              help="Real images for the refiner (labels unused there). The default is the simulator's stand-in, "
+                   "not real data; e.g. npz:../shared/data/mpiigaze_p00/dev.npz for real eyes.")
+@click.option("--real-test", default=None,
+              help="Labelled real test set; when absent, a fixed seeded part of --real is held out as the test set.")
+@click.option("--n-synthetic", type=int, default=None, help="Synthetic training images (default: the preset's).")
+@click.option("--preset", type=click.Choice(list(PRESET_SIZES)), default="cpu", show_default=True,
+              help="Sizes of data, refiner and estimators.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default="results/runs", show_default=True,
+              help="Folder that receives one new folder per run.")
+@click.option("--no-references", is_flag=True, help="Skip the reference rows (mean gaze, real-label ceiling).")
+@click.option("--no-realism", is_flag=True, help="Skip the realism metrics (domain classifier, Fréchet, drift).")
+def command(refiner, refiner_checkpoint, estimators, synthetic, real, real_test, n_synthetic, preset, device, seed,
+            out, no_references, no_realism):
+    """Refine synthetic eyes, train gaze estimators on them, and measure angular error on real eyes.
+
+    The last line printed is the run folder.
+    """
+    config = RunConfig(
+        refiner=refiner, refiner_checkpoint=refiner_checkpoint, estimators=tuple(estimators), synthetic=synthetic,
+        real=real, real_test=real_test, n_synthetic=n_synthetic, preset=preset, device=device, seed=seed, out=out,
+        references=not no_references, realism=not no_realism,
+    )
+    run_dir = run_benchmark(config, log=click.echo)
+    click.echo(str(run_dir))

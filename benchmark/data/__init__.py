@@ -6,12 +6,18 @@ A new source kind is one module plus one line in SOURCE_KINDS.
 from __future__ import annotations
 
 from benchmark.data.base import EyeData, EyeSource, SourceSpec, parse_spec
+from benchmark.data.kaggle import KaggleGazeSource
+from benchmark.data.mpiigaze import MpiiGazeSource
 from benchmark.data.own_format import H5Source, NpzSource, write_own_format
+from benchmark.data.unityeyes import UnityEyesSource
 from benchmark.errors import UserInputError
 
 SOURCE_KINDS: dict[str, type[EyeSource]] = {
     "npz": NpzSource,
     "h5": H5Source,
+    "mpiigaze": MpiiGazeSource,
+    "unityeyes": UnityEyesSource,
+    "kaggle": KaggleGazeSource,
 }
 
 

@@ -1,0 +1,23 @@
+"""k-nearest-neighbour gaze regressor, a Table 3 baseline of the paper, on PCA of standardised pixels."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sklearn.neighbors import KNeighborsRegressor
+
+from baselines.features import PixelFeatureEstimator
+
+
+class KNNEstimator(PixelFeatureEstimator):
+    """Averages the gaze of the k training images nearest in feature space (distance-weighted)."""
+
+    name: ClassVar[str] = "knn"
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
+        "cpu": {"grid": (18, 28), "pca_components": 50, "n_neighbors": 10, "weights": "distance", "n_jobs": 2},
+        "paper": {"grid": (18, 28), "pca_components": 50, "n_neighbors": 10, "weights": "distance", "n_jobs": -1},
+    }
+
+    def _regressor(self):
+        s = self.settings
+        return KNeighborsRegressor(n_neighbors=s["n_neighbors"], weights=s["weights"], n_jobs=s["n_jobs"])

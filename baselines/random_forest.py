@@ -1,0 +1,29 @@
+"""Random-forest gaze regressor, a Table 3 baseline of the paper, on PCA of standardised pixels."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sklearn.ensemble import RandomForestRegressor
+
+from baselines.features import PixelFeatureEstimator
+
+
+class RandomForestEstimator(PixelFeatureEstimator):
+    name: ClassVar[str] = "rf"
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
+        "cpu": {"grid": (18, 28), "pca_components": 50, "n_estimators": 100, "min_samples_leaf": 3,
+                "max_features": 0.33, "n_jobs": 2},
+        "paper": {"grid": (18, 28), "pca_components": 50, "n_estimators": 300, "min_samples_leaf": 3,
+                  "max_features": 0.33, "n_jobs": -1},
+    }  # fmt: skip
+
+    def _regressor(self):
+        s = self.settings
+        return RandomForestRegressor(
+            n_estimators=s["n_estimators"],
+            min_samples_leaf=s["min_samples_leaf"],
+            max_features=s["max_features"],
+            n_jobs=s["n_jobs"],
+            random_state=self.seed,
+        )

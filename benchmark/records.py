@@ -1,0 +1,141 @@
+"""Run folders: atomic files, a `done` marker written last, and reading a folder of runs back.
+
+A run folder is complete only when its `done` marker exists; everything before the marker is written
+to a temporary name and renamed, so an interrupted run never looks complete (DomainBed-style records).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmark.errors import UserInputError
+
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.json"
+DONE_MARKER = "done"
+
+
+def _json_default(value: Any):
+    """numpy scalars/arrays and paths, which json cannot write on its own."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def write_atomic(path: Path, write) -> Path:
+    """Call write(temporary_path), then rename onto `path`, so readers see the old file or the whole new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: Path, payload: Any) -> Path:
+    return write_text(path, json.dumps(payload, indent=2, default=_json_default, allow_nan=True) + "\n")
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> Path:
+    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def new_run_dir(out: Path, refiner: str, seed: int) -> Path:
+    """Create a fresh, uniquely named run folder: UTC time, refiner, seed (+ a counter on a clash)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    label = re.sub(r"[^A-Za-z0-9_.-]+", "-", refiner).strip("-") or "refiner"
+    stem = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}_{label}_seed{seed}"
+    for attempt in range(1000):
+        run_dir = out / (stem if attempt == 0 else f"{stem}_{attempt}")
+        try:
+            run_dir.mkdir()  # exclusive: two runs started in the same second get different folders
+            return run_dir
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not create a unique run folder under {out}")
+
+
+def mark_done(run_dir: Path) -> None:
+    """Written last: its presence is what makes a run folder count as complete."""
+    write_text(Path(run_dir) / DONE_MARKER, time.strftime("%Y-%m-%dT%H:%M:%SZ\n", time.gmtime()))
+
+
+def is_done(run_dir: Path) -> bool:
+    return (Path(run_dir) / DONE_MARKER).is_file()
+
+
+def read_run(run_dir: Path) -> tuple[dict, list[dict]]:
+    """(config, metric records) of one complete run folder."""
+    run_dir = Path(run_dir)
+    config = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    records = json.loads((run_dir / METRICS_FILE).read_text(encoding="utf-8"))
+    return config, records
+
+
+def find_run_dirs(runs_dir: Path) -> list[Path]:
+    """Every folder under runs_dir that holds a metrics.json or a config.json (complete or not), outermost only."""
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        raise UserInputError(f"Runs folder {runs_dir} does not exist; expected a folder written by 'bench run --out'.")
+    found = sorted({p.parent for name in (CONFIG_FILE, METRICS_FILE) for p in runs_dir.rglob(name)})
+    runs: list[Path] = []
+    for candidate in found:  # sorted, so a run folder comes before what it holds (e.g. its refiner checkpoint)
+        if not any(candidate.is_relative_to(run) for run in runs):
+            runs.append(candidate)
+    return runs
+
+
+def read_runs(runs_dir: Path) -> pd.DataFrame:
+    """All metric records of the complete runs under runs_dir, one row each (`run` = folder name).
+
+    Half-written or unreadable runs are skipped with a warning; a folder with no complete run is a user error.
+    """
+    rows: list[dict] = []
+    for run_dir in find_run_dirs(runs_dir):
+        if not is_done(run_dir):
+            warnings.warn(f"skipping {run_dir}: no '{DONE_MARKER}' marker (interrupted or still running)", stacklevel=2)
+            continue
+        try:
+            _, records = read_run(run_dir)
+        except (OSError, ValueError) as exc:
+            warnings.warn(f"skipping {run_dir}: cannot read its records ({exc})", stacklevel=2)
+            continue
+        for record in records:
+            rows.append({**record, "run": run_dir.name, "run_dir": str(run_dir)})
+    if not rows:
+        raise UserInputError(f"Runs folder {runs_dir} holds no complete run; expected folders written by 'bench run'.")
+    return pd.DataFrame(rows)
+
+
+def read_predictions(records: pd.DataFrame) -> pd.DataFrame:
+    """Per-image predictions of the method records (from read_runs), tagged with estimator, refiner, n_train, seed."""
+    frames = []
+    for record in records[records["kind"] == "method"].itertuples():
+        frame = pd.read_csv(Path(record.run_dir) / record.predictions_file)
+        frames.append(frame.assign(run=record.run, estimator=record.estimator, refiner=record.refiner,
+                                   n_train=record.n_train, seed=record.seed))
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,332 @@
+"""`bench run` orchestration: refine synthetic eyes, train gaze estimators on them, test on real eyes.
+
+The only module that knows refiners, estimators and metrics together. Flow: open sources and check every
+user input -> create the run folder and write config.json -> fit (or load) the refiner on synthetic +
+unlabelled real images -> refine -> per estimator: fit on refined images with synthetic labels, predict the
+real test set -> reference rows -> realism metrics on held-out images -> plots -> metrics.json -> `done`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import torch
+
+from benchmark import plots, records
+from benchmark.data import EyeData, EyeSource, open_source
+from benchmark.device import resolve_device, seed_everything
+from benchmark.errors import UserInputError
+from benchmark.images import to_model_tensor, to_uint8
+from benchmark.metrics import angular_errors, summarize_errors
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SYNTHETIC = "sim"
+DEFAULT_REAL = "sim?style=target"  # the simulator's stand-in for real eyes; real data is never used implicitly
+PROBE_ESTIMATOR = "cnn"  # realism metrics read this estimator's features and predictions
+
+#: Data sizes per preset. `cpu` keeps the default `bench run` within 5 minutes on 2 CPU cores.
+PRESET_SIZES: dict[str, dict[str, int]] = {
+    # n_synthetic: labelled synthetic training images (the paper's "1x"); n_real: most unlabelled real images
+    # given to the refiner; n_test: most real test images held out of --real; n_realism: held-out synthetic
+    # and real images for the realism metrics; n_probe: unrefined synthetic images that train the drift probe.
+    "cpu": {"n_synthetic": 20_000, "n_real": 5_000, "n_test": 1_500, "n_realism": 500, "n_probe": 5_000},
+    "paper": {"n_synthetic": 200_000, "n_real": 50_000, "n_test": 3_000, "n_realism": 2_000, "n_probe": 50_000},
+}
+PACKAGES = ("gazebench", "torch", "numpy", "scipy", "scikit-learn", "pandas", "seaborn", "matplotlib")
+
+
+@dataclass
+class RunConfig:
+    """Every choice of one run; sizes left as None come from the preset (see `resolved`)."""
+
+    refiner: str = "simgan_local"
+    refiner_checkpoint: str | None = None  # a `bench refine` folder; replaces `refiner`
+    estimators: tuple[str, ...] = ("cnn",)
+    synthetic: str = DEFAULT_SYNTHETIC
+    real: str = DEFAULT_REAL
+    real_test: str | None = None  # None: hold a seeded part of `real` out as the test set
+    preset: str = "cpu"
+    n_synthetic: int | None = None
+    n_real: int | None = None
+    n_test: int | None = None
+    n_realism: int | None = None
+    n_probe: int | None = None
+    split_seed: int = 0  # fixed across seeds, so every seed is tested on the same held-out images
+    seed: int = 0
+    device: str = "auto"
+    out: str = "results/runs"
+    references: bool = True
+    realism: bool = True
+    ceiling_folds: int = 5
+    refiner_overrides: dict[str, Any] = field(default_factory=dict)
+    progress: bool = True
+
+    def resolved(self) -> RunConfig:
+        """A copy with every preset size filled in and the inputs checked."""
+        if self.preset not in PRESET_SIZES:
+            raise UserInputError(f"Unknown preset '{self.preset}'; expected one of {', '.join(PRESET_SIZES)}.")
+        sizes = {k: v if getattr(self, k) is None else getattr(self, k) for k, v in PRESET_SIZES[self.preset].items()}
+        for name, value in sizes.items():
+            if int(value) < 1:
+                raise UserInputError(f"--{name.replace('_', '-')} is {value}; expected a positive number of images.")
+        if not self.estimators:
+            raise UserInputError("No estimator given; expected at least one --estimator (cnn, rf or knn).")
+        return dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), **sizes)
+
+
+def _git_commit() -> dict[str, Any]:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+
+    try:
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+@dataclass
+class _Inputs:
+    """What the checks before the run folder exists produce: sources, index splits, models to train."""
+
+    synthetic: EyeSource
+    real: EyeSource
+    test: EyeSource
+    real_indices: np.ndarray  # unlabelled images for the refiner
+    test_indices: np.ndarray
+    refiner: Any
+    estimators: dict[str, Any]
+
+
+def _require_labels(source: EyeSource, option: str, why: str) -> None:
+    if not source.has_labels:
+        raise UserInputError(f"{option} {source.name} has no gaze labels; expected a labelled set {why}.")
+
+
+def _prepare(cfg: RunConfig) -> _Inputs:
+    """Every check a user can fail, before anything is written."""
+    from benchmark.estimators import create_estimator
+    from refiners.registry import create_refiner, load_refiner
+
+    estimators = {name: create_estimator(name, preset=cfg.preset, seed=cfg.seed) for name in cfg.estimators}
+    if cfg.refiner_checkpoint:
+        refiner = load_refiner(Path(cfg.refiner_checkpoint))
+    else:
+        refiner = create_refiner(cfg.refiner, preset=cfg.preset, seed=cfg.seed, **cfg.refiner_overrides)
+    synthetic = open_source(cfg.synthetic)
+    _require_labels(synthetic, "--synthetic", "(the estimators train on its labels)")
+    real = open_source(cfg.real)
+    rng = np.random.default_rng(cfg.split_seed)
+    if cfg.real_test:
+        test = open_source(cfg.real_test)
+        _require_labels(test, "--real-test", "to measure angular error on")
+        test_indices = np.sort(rng.choice(len(test), size=min(cfg.n_test, len(test)), replace=False))
+        real_indices = np.sort(rng.choice(len(real), size=min(cfg.n_real, len(real)), replace=False))
+    else:
+        test = real
+        _require_labels(real, "--real", "to hold a test set out of (or give a labelled --real-test)")
+        if len(real) < 2:
+            raise UserInputError(f"--real {real.name} holds {len(real)} image; expected at least 2 to split into refiner and test images.")
+        n_test = min(cfg.n_test, len(real) // 2)
+        drawn = rng.choice(len(real), size=n_test + min(cfg.n_real, len(real) - n_test), replace=False)
+        test_indices, real_indices = np.sort(drawn[:n_test]), np.sort(drawn[n_test:])
+    needed = cfg.n_synthetic + (cfg.n_realism if cfg.realism else 0)
+    if len(synthetic) < needed:
+        raise UserInputError(f"--synthetic {synthetic.name} holds {len(synthetic)} images; this run needs {needed}.")
+    return _Inputs(synthetic, real, test, real_indices, test_indices, refiner, estimators)
+
+
+def _config_record(cfg: RunConfig, inputs: _Inputs, device: torch.device) -> dict[str, Any]:
+    return {
+        "run": dataclasses.asdict(cfg),
+        "refiner": {"name": inputs.refiner.name, "config": inputs.refiner.config},
+        "estimators": {name: est.config for name, est in inputs.estimators.items()},
+        "data": {
+            "synthetic": inputs.synthetic.name,
+            "real": inputs.real.name,
+            "real_is_stand_in": bool(inputs.real.is_stand_in),
+            "real_test": inputs.test.name,
+            "test_is_stand_in": bool(inputs.test.is_stand_in),
+            "test_held_out_of_real": cfg.real_test is None,
+            "n_real_for_refiner": int(len(inputs.real_indices)),
+            "n_test": int(len(inputs.test_indices)),
+        },
+        "device": str(device),
+        "cuda_device": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+        "torch_threads": torch.get_num_threads(),
+        "versions": _versions(),
+        "git": _git_commit(),
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def _realism(cfg, inputs, device, syn_hold, syn_hold_gaze, refined_hold, real_hold, syn_train, syn_gaze, refined_train, trained, log):
+    """Domain-classifier accuracy, Fréchet distances in the probe CNN's features, gaze drift.
+
+    The probe is a CNN trained on UNREFINED synthetic images: gaze drift is the angle between a held-out
+    synthetic image's label and the probe's prediction on its refined version, so for the identity refiner
+    drift equals the probe's own error on held-out synthetic images (the floor other refiners compare to).
+    When the refiner left the training images unchanged, the run's own CNN is that probe and is reused.
+    """
+    from benchmark.estimators import create_estimator
+    from benchmark.realism import domain_classifier_accuracy, frechet_distance, gaze_drift_deg
+
+    if PROBE_ESTIMATOR in trained and torch.equal(refined_train, syn_train):
+        probe = trained[PROBE_ESTIMATOR]
+        probe_note = f"the run's own {PROBE_ESTIMATOR} (the refiner left the training images unchanged)"
+    else:
+        n_probe = min(cfg.n_probe, len(syn_train))
+        log(f"training the drift/feature probe ({PROBE_ESTIMATOR}) on {n_probe} unrefined synthetic images")
+        probe = create_estimator(PROBE_ESTIMATOR, preset=cfg.preset, seed=cfg.seed)
+        probe.fit(syn_train[:n_probe], syn_gaze[:n_probe], device=device, progress=cfg.progress)
+        probe_note = f"a {PROBE_ESTIMATOR} trained on {n_probe} unrefined synthetic images"
+    real_features = probe.features(real_hold, device=device)
+    drift = gaze_drift_deg(probe, syn_hold_gaze, refined_hold, device=device)
+    return {
+        "domain_accuracy_pct": float(domain_classifier_accuracy(real_hold, refined_hold, seed=cfg.seed, device=device)),
+        "frechet_real_refined": float(frechet_distance(real_features, probe.features(refined_hold, device=device))),
+        "frechet_real_synthetic": float(frechet_distance(real_features, probe.features(syn_hold, device=device))),
+        "gaze_drift_mean_deg": float(np.mean(drift)),
+        "gaze_drift_median_deg": float(np.median(drift)),
+        "n_realism": int(len(real_hold)),
+        "realism_probe": probe_note,
+    }
+
+
+def _predictions_frame(indices: np.ndarray, true: np.ndarray, pred: np.ndarray, errors: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({
+        "test_index": indices,
+        "true_pitch_rad": true[:, 0], "true_yaw_rad": true[:, 1],
+        "pred_pitch_rad": pred[:, 0], "pred_yaw_rad": pred[:, 1],
+        "error_deg": errors,
+    })
+
+
+def run_benchmark(config: RunConfig, *, log: Callable[[str], None] = print) -> Path:
+    """Run one benchmark and return its run folder; the folder counts as complete only once `done` exists."""
+    started = time.perf_counter()
+    cfg = config.resolved()
+    device = resolve_device(cfg.device)
+    inputs = _prepare(cfg)
+    if inputs.real.is_stand_in or inputs.test.is_stand_in:
+        log(f"NOTE: real domain '{inputs.real.name}' is the simulator's STAND-IN for real eyes, not real data; "
+            "give --real (and --real-test) for real MPIIGaze eyes.")
+    run_dir = records.new_run_dir(Path(cfg.out), inputs.refiner.name, cfg.seed)
+    log(f"run folder: {run_dir}")
+    try:
+        _run(cfg, inputs, device, run_dir, started, log)
+    except BaseException:
+        log(f"run stopped before finishing; {run_dir} has no '{records.DONE_MARKER}' marker and tables skip it.")
+        raise
+    return run_dir
+
+
+def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, started: float, log) -> None:
+    records.write_json(run_dir / records.CONFIG_FILE, _config_record(cfg, inputs, device))
+    seed_everything(cfg.seed)
+    n_hold = cfg.n_realism if cfg.realism else 0
+    log(f"loading {cfg.n_synthetic + n_hold} synthetic, {len(inputs.real_indices)} unlabelled real "
+        f"and {len(inputs.test_indices)} test images")
+    _, synthetic = inputs.synthetic.sample(cfg.n_synthetic + n_hold, seed=cfg.seed)
+    syn_all = to_model_tensor(synthetic.images)
+    syn_train, syn_hold = syn_all[: cfg.n_synthetic], syn_all[cfg.n_synthetic:]
+    syn_gaze, syn_hold_gaze = synthetic.gaze[: cfg.n_synthetic], synthetic.gaze[cfg.n_synthetic:]
+    test: EyeData = inputs.test.read(inputs.test_indices)
+    test_images = to_model_tensor(test.images)
+
+    refiner, refiner_seconds = inputs.refiner, 0.0
+    if refiner.trainable and not cfg.refiner_checkpoint:
+        real_images = to_model_tensor(inputs.real.read(inputs.real_indices).images)
+        log(f"fitting refiner {refiner.name} on {len(syn_train)} synthetic + {len(real_images)} unlabelled real images")
+        t0 = time.perf_counter()
+        refiner.fit(syn_train, real_images, device=device, out_dir=run_dir / "refiner", progress=cfg.progress)
+        refiner.save(run_dir / "refiner")
+        refiner_seconds = time.perf_counter() - t0
+    refined_train = refiner.refine(syn_train, device=device)
+    refined_hold = refiner.refine(syn_hold, device=device) if n_hold else syn_hold
+
+    common = {
+        "refiner": refiner.name, "refiner_checkpoint": cfg.refiner_checkpoint, "synthetic": inputs.synthetic.name,
+        "real": inputs.real.name, "real_is_stand_in": bool(inputs.real.is_stand_in), "real_test": inputs.test.name,
+        "test_is_stand_in": bool(inputs.test.is_stand_in), "n_synthetic": cfg.n_synthetic,
+        "n_test": int(len(test_images)), "seed": cfg.seed, "preset": cfg.preset, "device": str(device),
+    }
+    method_records, errors_by_label, predictions, trained = [], {}, [], {}
+    for name, estimator in inputs.estimators.items():
+        log(f"training estimator {name} on {len(refined_train)} refined images")
+        t0 = time.perf_counter()
+        estimator.fit(refined_train, syn_gaze, device=device, progress=cfg.progress)
+        pred = np.asarray(estimator.predict(test_images, device=device), dtype=np.float64)
+        seconds = time.perf_counter() - t0
+        errors = angular_errors(pred, test.gaze)
+        predictions_file = f"predictions_{name}.csv"
+        frame = _predictions_frame(inputs.test_indices, test.gaze, pred, errors)
+        records.write_csv(run_dir / predictions_file, frame)
+        predictions.append(frame.assign(label=f"{name} on {refiner.name}"))
+        errors_by_label[f"{name} on {refiner.name}"] = errors
+        trained[name] = estimator
+        method_records.append({"kind": "method", "estimator": name, **common, "n_train": int(len(refined_train)),
+                               **summarize_errors(errors), "seconds": seconds, "refiner_seconds": refiner_seconds,
+                               "predictions_file": predictions_file})
+        log(f"  {name}: mean angular error {method_records[-1]['mean_angular_error_deg']:.2f} deg on {inputs.test.name}")
+
+    reference_records = []
+    if cfg.references:
+        from benchmark.references import mean_gaze_reference, real_label_ceiling
+
+        log("computing reference rows (mean gaze; real-label ceiling)")
+        references = {
+            "mean_gaze": mean_gaze_reference(test.gaze),
+            "real_label_ceiling": real_label_ceiling(test_images, test.gaze, folds=cfg.ceiling_folds, seed=cfg.seed),
+        }
+        for name, errors in references.items():
+            reference_records.append({"kind": "reference", "estimator": name, **common, "n_train": None,
+                                       **summarize_errors(errors)})
+        errors_by_label["reference: mean gaze"] = references["mean_gaze"]
+
+    if cfg.realism:
+        log("measuring realism on held-out images (domain classifier, Fréchet distance, gaze drift)")
+        n = min(len(syn_hold), len(test_images))  # equal-sized sets, so accuracies and distances compare
+        realism = _realism(cfg, inputs, device, syn_hold[:n], syn_hold_gaze[:n], refined_hold[:n], test_images[:n],
+                           syn_train, syn_gaze, refined_train, trained, log)
+        for record in method_records:
+            record.update(realism)
+
+    plots.plot_cumulative_error(run_dir / "cumulative_error.png", errors_by_label,
+                                title=f"{refiner.name}: cumulative angular error on {inputs.test.name}")
+    plots.plot_error_by_gaze(run_dir / "error_by_gaze.png", pd.concat(predictions, ignore_index=True))
+    _save_sample_grid(run_dir / "samples.png", syn_hold if n_hold else syn_train, refined_hold if n_hold else refined_train,
+                      syn_hold_gaze if n_hold else syn_gaze, test_images)
+
+    total = time.perf_counter() - started
+    for record in method_records + reference_records:
+        record["run_seconds"] = total
+    records.write_json(run_dir / records.METRICS_FILE, method_records + reference_records)
+    records.mark_done(run_dir)
+    log(f"finished in {total:.0f} s")
+
+
+def _save_sample_grid(path: Path, synthetic: torch.Tensor, refined: torch.Tensor, gaze: np.ndarray,
+                      real: torch.Tensor, count: int = 8) -> None:
+    from benchmark.grids import save_comparison_grid
+
+    rows = {"synthetic": to_uint8(synthetic[:count]), "refined": to_uint8(refined[:count]), "real": to_uint8(real[:count])}
+    save_comparison_grid(path, rows, gaze=gaze[:count], title="synthetic / refined / real (held-out samples)")

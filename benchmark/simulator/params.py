@@ -1,0 +1,129 @@
+"""Per-image scene parameters of the eye simulator, drawn by a counter-based hash of (seed, image index).
+
+Hashing instead of a stateful generator makes image i a pure function of (seed, i): any subset of
+indices renders lazily, in any batch, on any device, with the same labels and the same appearance.
+Every draw is uniform in a range that a style sets; the two styles differ in appearance ranges only,
+so labels do not depend on the style.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from benchmark.geometry import pitchyaw_to_vector, vector_to_pitchyaw
+
+_MASK32 = 0xFFFFFFFF
+
+
+def mix32(x: torch.Tensor) -> torch.Tensor:
+    """A strong 32-bit integer mixer (Wellons' lowbias32) on int64 tensors holding 32-bit values."""
+    x = x ^ (x >> 16)
+    x = (x * 0x7FEB352D) & _MASK32
+    x = x ^ (x >> 15)
+    x = (x * 0x846CA68B) & _MASK32
+    return x ^ (x >> 16)
+
+
+def image_keys(seed: int, indices: torch.Tensor) -> torch.Tensor:
+    """One 32-bit key per image from (seed, index); indices up to 2**32 are told apart."""
+    seed_key = mix32(torch.tensor(seed & _MASK32, dtype=torch.int64) ^ 0x5BD1E995)
+    return mix32(mix32((indices & _MASK32) ^ seed_key) ^ (seed >> 32 & _MASK32))
+
+
+def uniform(keys: torch.Tensor, stream: int) -> torch.Tensor:
+    """Uniform [0, 1) float64 draws, one per key, independent across streams."""
+    bits = mix32(keys ^ ((stream * 0x9E3779B9 + 0x632BE5AB) & _MASK32))
+    return (bits.to(torch.float64) + 0.5) / 2.0**32
+
+
+# Appearance ranges per style: name -> (low, high), drawn uniformly per image. Intensities are in [0, 1].
+# `default` is a clean, textured, synthetic look; `target` stands in for real eyes in the embedded demo
+# (near-black irises, thick lash band, bright lid fold, harsher light, blurrier and noisier camera).
+STYLES: dict[str, dict[str, tuple[float, float]]] = {
+    "default": {
+        "eye_dx": (-1.5, 1.5), "eye_dy": (-1.5, 1.5),  # eyeball centre offset from the crop centre, px
+        "rotation_radius": (10.5, 13.0),  # eyeball centre to iris centre, px
+        "iris_radius": (7.0, 9.0), "pupil_fraction": (0.3, 0.5),
+        "lid_half_width": (21.0, 25.0), "lid_dx": (-1.5, 1.5), "lid_dy": (-1.0, 1.5),
+        "upper_opening": (6.0, 9.5), "lower_opening": (4.0, 6.5), "lid_follow": (6.0, 10.0),
+        "canthal_tilt": (-0.05, 0.15), "upper_skew": (-0.25, 0.05), "lower_skew": (-0.05, 0.25),
+        "sclera": (0.72, 0.95), "sclera_shade": (0.15, 0.4), "lid_shadow": (0.1, 0.35),
+        "iris": (0.2, 0.5), "iris_texture": (0.05, 0.2), "iris_spokes": (9.0, 25.0), "iris_gradient": (-0.3, 0.3),
+        "pupil": (0.02, 0.1), "limbus": (0.2, 0.5), "glint": (0.3, 0.8), "glint_dx": (-3.0, 3.0),
+        "glint_dy": (-3.0, 1.0), "caruncle": (0.45, 0.7),
+        "skin": (0.55, 0.85), "skin_gradient_x": (-0.25, 0.25), "skin_gradient_y": (-0.2, 0.2),
+        "skin_texture": (0.02, 0.06), "brow_shadow": (0.1, 0.35), "lid_fold": (0.0, 0.1), "fold_height": (3.0, 5.0),
+        "crease": (0.1, 0.3), "lash": (0.3, 0.6), "lash_width": (0.8, 1.8), "lower_margin": (0.0, 0.15),
+        "blur": (0.0, 0.6), "noise": (0.003, 0.015), "gain": (0.9, 1.1), "gamma": (0.85, 1.15),
+    },
+    "target": {
+        "eye_dx": (-1.0, 1.0), "eye_dy": (-1.0, 1.0),
+        "rotation_radius": (10.5, 13.0),
+        "iris_radius": (7.5, 9.5), "pupil_fraction": (0.35, 0.55),
+        "lid_half_width": (22.0, 26.0), "lid_dx": (-2.0, 2.0), "lid_dy": (-1.0, 2.0),
+        "upper_opening": (5.0, 8.0), "lower_opening": (4.0, 6.0), "lid_follow": (6.0, 10.0),
+        "canthal_tilt": (0.0, 0.2), "upper_skew": (-0.35, -0.05), "lower_skew": (0.05, 0.35),
+        "sclera": (0.5, 0.7), "sclera_shade": (0.3, 0.55), "lid_shadow": (0.3, 0.55),
+        "iris": (0.04, 0.14), "iris_texture": (0.0, 0.05), "iris_spokes": (9.0, 25.0), "iris_gradient": (-0.1, 0.1),
+        "pupil": (0.0, 0.05), "limbus": (0.0, 0.2), "glint": (0.6, 1.0), "glint_dx": (-2.0, 3.0),
+        "glint_dy": (-3.0, 0.0), "caruncle": (0.3, 0.5),
+        "skin": (0.55, 0.8), "skin_gradient_x": (-0.4, 0.4), "skin_gradient_y": (-0.1, 0.3),
+        "skin_texture": (0.03, 0.08), "brow_shadow": (0.0, 0.2), "lid_fold": (0.1, 0.3), "fold_height": (4.0, 7.0),
+        "crease": (0.2, 0.5), "lash": (0.55, 0.85), "lash_width": (1.5, 3.0), "lower_margin": (0.2, 0.45),
+        "blur": (0.4, 1.0), "noise": (0.008, 0.025), "gain": (0.8, 1.1), "gamma": (0.7, 1.3),
+    },
+}
+
+# Skin texture: a coarse random grid per image, upsampled bilinearly (low-frequency blotches).
+TEXTURE_GRID = (5, 8)
+
+
+@dataclass(frozen=True)
+class LabelRange:
+    """Gaze label box and head-pose bound, degrees. The default covers real MPIIGaze and beyond."""
+
+    pitch: tuple[float, float] = (-40.0, 20.0)
+    yaw: tuple[float, float] = (-45.0, 45.0)
+    head: float = 20.0
+
+
+def head_rotation(head_pitchyaw: torch.Tensor) -> torch.Tensor:
+    """(N, 2) head pitch/yaw -> (N, 3, 3) rotations R with R @ (0, 0, -1) = pitchyaw_to_vector(head)."""
+    pitch, yaw = head_pitchyaw[:, 0], head_pitchyaw[:, 1]
+    cp, sp, cy, sy = torch.cos(pitch), torch.sin(pitch), torch.cos(yaw), torch.sin(yaw)
+    zero, one = torch.zeros_like(pitch), torch.ones_like(pitch)
+    yaw_rot = torch.stack([cy, zero, sy, zero, one, zero, -sy, zero, cy], -1).reshape(-1, 3, 3)
+    pitch_rot = torch.stack([one, zero, zero, zero, cp, sp, zero, -sp, cp], -1).reshape(-1, 3, 3)  # Rx(-pitch)
+    return yaw_rot @ pitch_rot
+
+
+def draw_params(seed: int, indices: torch.Tensor, style: str, labels: LabelRange) -> dict[str, torch.Tensor]:
+    """All scene parameters of the images at `indices` (int64, any device): float64 tensors of shape (N,).
+
+    Also returns `gaze` (N, 2) float64 label, `head` (N, 2), `eye_pitch` (eye-in-head pitch, radians)
+    and `texture` (N, *TEXTURE_GRID) in [-1, 1].
+    """
+    keys = image_keys(seed, indices)
+    ranges = STYLES[style]
+    # Streams 0-9 are the labels; appearance streams follow in a fixed order.
+    rad = math.pi / 180.0
+    pitch = (labels.pitch[0] + (labels.pitch[1] - labels.pitch[0]) * uniform(keys, 0)) * rad
+    yaw = (labels.yaw[0] + (labels.yaw[1] - labels.yaw[0]) * uniform(keys, 1)) * rad
+    gaze = torch.stack([pitch, yaw], -1)
+    # People turn their heads part of the way towards what they look at.
+    head_bound = labels.head * rad
+    head = (0.3 * gaze + (2.0 * torch.stack([uniform(keys, 2), uniform(keys, 3)], -1) - 1.0) * 0.75 * head_bound)
+    head = head.clamp(-head_bound, head_bound)
+    gaze_vector = pitchyaw_to_vector(gaze)
+    eye_in_head = (head_rotation(head).transpose(1, 2) @ gaze_vector.unsqueeze(-1)).squeeze(-1)
+    params = {"gaze": gaze, "head": head, "eye_pitch": vector_to_pitchyaw(eye_in_head)[:, 0]}
+    for stream, (name, (low, high)) in enumerate(sorted(ranges.items()), start=10):
+        params[name] = low + (high - low) * uniform(keys, stream)
+    grid_cells = TEXTURE_GRID[0] * TEXTURE_GRID[1]
+    cells = torch.stack([uniform(keys, 1000 + c) for c in range(grid_cells)], -1)
+    params["texture"] = (2.0 * cells - 1.0).reshape(-1, *TEXTURE_GRID)
+    params["keys"] = keys
+    return params

@@ -1,0 +1,160 @@
+"""Vectorised procedural eye renderer: a batch of scene parameters -> uint8 (N, 36, 60) grey left eyes.
+
+Every step is an elementwise torch expression over the whole batch (no per-image loop), so the same
+code runs on CPU and CUDA. The picture follows the MPIIGaze normalized camera: x right, y down,
+a LEFT eye (as MPIIGaze after mirroring right eyes) with the caruncle (inner corner) on the image left;
+the iris centre sits at eyeball centre + rotation radius * (v_x, v_y) of the gaze vector, so +yaw moves
+the iris left and +pitch moves it up, as in real MPIIGaze images.
+Edges are soft (sigmoid over about half a pixel), which anti-aliases without supersampling.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from benchmark.geometry import pitchyaw_to_vector
+from benchmark.simulator.params import TEXTURE_GRID, mix32
+
+HEIGHT, WIDTH = 36, 60
+
+
+def _soft_step(x: torch.Tensor, width: float = 0.5) -> torch.Tensor:
+    return torch.sigmoid(x / width)
+
+
+def _upsample_texture(grid: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Bilinear upsampling by gathers and weights (bitwise independent of the batch it is in)."""
+    gh, gw = grid.shape[1:]
+    fy = torch.linspace(0, gh - 1, height, device=grid.device, dtype=grid.dtype)
+    fx = torch.linspace(0, gw - 1, width, device=grid.device, dtype=grid.dtype)
+    y0, x0 = fy.floor().long().clamp(max=gh - 2), fx.floor().long().clamp(max=gw - 2)
+    wy, wx = (fy - y0).view(1, -1, 1), (fx - x0).view(1, 1, -1)
+    across = torch.lerp(grid[:, :, x0], grid[:, :, x0 + 1], wx)  # (N, gh, W): cheap
+    return torch.lerp(across[:, y0], across[:, y0 + 1], wy)
+
+
+def _blur(img: torch.Tensor) -> torch.Tensor:
+    """Separable [1, 2, 1] / 4 blur with edge replication, written as shifted sums (batch independent)."""
+    padded = torch.nn.functional.pad(img.unsqueeze(1), (1, 1, 1, 1), mode="replicate").squeeze(1)
+    rows = (padded[:, :, :-2] + padded[:, :, 2:]).add_(padded[:, :, 1:-1], alpha=2.0)
+    return (rows[:, :-2] + rows[:, 2:]).add_(rows[:, 1:-1], alpha=2.0).mul_(1.0 / 16.0)
+
+
+def _pixel_noise(keys: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Per-pixel noise in about [-1, 1] (sum of two uniforms), hashed from each image's key."""
+    pixels = torch.arange(height * width // 2, device=keys.device, dtype=torch.int64)
+    bits = mix32(mix32(keys.view(-1, 1) ^ (pixels * 0x27D4EB2F & 0xFFFFFFFF)) ^ 0x165667B1)
+    # Four bytes per hash -> two noise values, each the sum of two byte-uniforms.
+    b = torch.stack([(bits >> s) & 0xFF for s in (0, 8, 16, 24)], -1).to(torch.float32)
+    noise = (b[..., 0::2] + b[..., 1::2]) / 255.0 - 1.0
+    return noise.reshape(-1, height, width)
+
+
+def equalize_histogram(images: torch.Tensor) -> torch.Tensor:
+    """Per-image histogram equalisation of uint8 (N, H, W), as OpenCV's equalizeHist, batched."""
+    n = images.shape[0]
+    flat = images.reshape(n, -1).long()
+    counts = torch.zeros(n, 256, dtype=torch.int64, device=images.device)
+    counts.scatter_add_(1, flat, torch.ones_like(flat))
+    cdf = counts.cumsum(1)
+    cdf_min = torch.where(counts > 0, cdf, torch.full_like(cdf, flat.shape[1])).amin(1, keepdim=True)
+    span = (flat.shape[1] - cdf_min).clamp_min(1)
+    lut = ((cdf - cdf_min).clamp_min(0) * 255 + span // 2) // span
+    return lut.gather(1, flat).to(torch.uint8).reshape(images.shape)
+
+
+def render(params: dict[str, torch.Tensor], equalize: bool = True) -> torch.Tensor:
+    """Render uint8 (N, 36, 60) eyes from `draw_params` output (tensors on the device to render on)."""
+    return _finish(_render_float(params), params, equalize)
+
+
+def _render_float(params: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The scene in [0, 1] floats, before camera noise. Terms that depend on x only (shape (N, 1, W)) or
+    y only ((N, H, 1)) stay small and meet in one broadcast op: full-size work is what costs."""
+    device = params["keys"].device
+    p = {k: v.to(torch.float32).view(-1, 1, 1) for k, v in params.items() if v.dim() == 1 and k != "keys"}
+    x = torch.arange(WIDTH, device=device, dtype=torch.float32).view(1, 1, -1) + 0.5
+    y = torch.arange(HEIGHT, device=device, dtype=torch.float32).view(1, -1, 1) + 0.5
+    gaze = pitchyaw_to_vector(params["gaze"]).to(torch.float32)
+    head = pitchyaw_to_vector(params["head"]).to(torch.float32)
+    gx, gy, gz = (gaze[:, i].view(-1, 1, 1) for i in range(3))
+    hx, hy = (head[:, i].view(-1, 1, 1) for i in range(2))
+
+    # Eyeball and iris, lengths in iris radii. The iris disc faces the gaze; the corneal bulge magnifies
+    # it, so it foreshortens less than a flat disc would (squash stretches distances along the tilt).
+    radius = p["iris_radius"]
+    ex, ey = WIDTH / 2 + p["eye_dx"], HEIGHT / 2 + p["eye_dy"]
+    ix, iy = ex + p["rotation_radius"] * gx, ey + p["rotation_radius"] * gy
+    dx, dy = (x - ix) / radius, (y - iy) / radius
+    squash = 1.0 / (0.3 + 0.7 * gz.abs()) ** 2 - 1.0
+    stretch = torch.sqrt(squash / (gx * gx + gy * gy).clamp_min(1e-8))
+    along = dx * (gx * stretch) + dy * (gy * stretch)
+    rho = (dx * dx + dy * dy).addcmul_(along, along).sqrt_()
+    iris_mask = torch.addcmul(2.0 * radius, rho, -2.0 * radius).sigmoid_()
+    pupil_mask = torch.addcmul(2.5 * radius * p["pupil_fraction"], rho, -2.5 * radius).sigmoid_()
+    spokes = torch.atan2(dy, dx).mul_(p["iris_spokes"]).add_(rho, alpha=7.0).sin_()
+    iris = torch.addcmul(p["iris"] * p["iris_gradient"], spokes, p["iris_texture"]).mul_(rho)
+    iris.add_(p["iris"] * (1.0 - 0.6 * p["iris_gradient"]))
+    limbus = torch.addcmul(-radius / 1.2, rho, radius / 1.2).square_().neg_().exp_().mul_(iris_mask)
+    sclera_scale = p["sclera"] * p["sclera_shade"] / (2.0 * p["rotation_radius"]) ** 2
+    sclera = (p["sclera"] - sclera_scale * (x - ex) ** 2) - sclera_scale * (y - ey) ** 2
+    eyeball = torch.addcmul(sclera, iris.sub_(sclera), iris_mask)
+    eyeball.addcmul_(torch.sub(p["pupil"], eyeball), pupil_mask)
+    eyeball.mul_(torch.addcmul(torch.ones_like(radius), limbus, -p["limbus"]))
+    glint_x = p["glint"] * torch.exp(-((x - ix - p["glint_dx"]) ** 2) / 0.8)
+    eyeball.addcmul_(glint_x, torch.exp(-((y - iy - p["glint_dy"]) ** 2) / 0.8))
+
+    # Eyelids live on the head: the head pose moves them, the eye-in-head pitch opens and closes them.
+    # u runs along the lid from -1 (inner corner, image left) to +1; v is the distance across it in px.
+    lx = ex + p["lid_dx"] + 0.4 * p["rotation_radius"] * hx
+    ly = ey + p["lid_dy"] + 0.4 * p["rotation_radius"] * hy
+    tilt_c, tilt_s = torch.cos(p["canthal_tilt"]), torch.sin(p["canthal_tilt"])  # > 0 raises the outer corner
+    u = (x - lx) * (tilt_c / p["lid_half_width"]) - (y - ly) * (tilt_s / p["lid_half_width"])
+    v = (x - lx) * tilt_s + (y - ly) * tilt_c
+    lift = torch.sin(p["eye_pitch"]) * p["lid_follow"]
+    upper_open = (p["upper_opening"] + lift).clamp_min(0.5)
+    lower_open = (p["lower_opening"] - 0.25 * lift).clamp_min(1.0)
+    u_abs = u.abs()
+    arch = torch.addcmul(torch.ones_like(radius), u, -u).clamp_min_(0.0)
+    upper = torch.addcmul(torch.ones_like(radius), u, p["upper_skew"]).mul_(arch).mul_(-upper_open)
+    lower = torch.addcmul(torch.ones_like(radius), u, p["lower_skew"]).mul_(arch).mul_(lower_open)
+    below_upper = v - upper
+    above_lower = lower - v
+    inside = torch.sigmoid(2.0 * below_upper).mul_(torch.sigmoid(2.0 * above_lower))
+    inside.mul_(torch.addcmul(2.0 * p["lid_half_width"], u_abs, -2.0 * p["lid_half_width"]).sigmoid_())
+    between_corners = torch.add(5.5, u_abs, alpha=-5.0).clamp_(0.0, 1.0)
+    lid_shade = torch.add(1.0, below_upper, alpha=-1.0 / 3.0).clamp_(0.0, 1.0)
+    eyeball.mul_(torch.addcmul(torch.ones_like(radius), lid_shade, -p["lid_shadow"]))
+    carx = lx - 0.88 * p["lid_half_width"] * tilt_c
+    cary = ly + 0.88 * p["lid_half_width"] * tilt_s + 0.3 * lower_open * 0.2
+    caruncle = torch.exp(-((x - carx) / 2.0) ** 2) * torch.exp(-((y - cary) / 2.0) ** 2)
+    eyeball.addcmul_(torch.sub(p["caruncle"], eyeball), caruncle)
+
+    # Skin: lit by a gradient, blotchy texture, shadow under the brow, a lid fold and its crease above,
+    # a dark lash band along the upper lid and a faint lower lid margin.
+    brow = 1.0 - p["brow_shadow"] * ((ly - 10.0 - y) / 8.0).clamp(0.0, 1.0)
+    skin_x = p["skin"] * (1.0 + p["skin_gradient_x"] * (x - WIDTH / 2) / WIDTH)
+    skin = (skin_x * brow).add_(p["skin"] * p["skin_gradient_y"] * (y - ly) / HEIGHT * brow)
+    skin.addcmul_(_upsample_texture(params["texture"].to(torch.float32), HEIGHT, WIDTH), p["skin_texture"])
+    below_crease = v - upper * (1.0 + p["fold_height"] / upper_open)
+    crease = (below_crease * (1.0 / 1.2)).square_().neg_().exp_().mul_(between_corners)
+    skin.addcmul_(crease, -p["crease"])
+    fold = torch.where(v < 0, (below_crease / p["fold_height"]).clamp_(0.0, 1.0), 0.0)
+    skin.addcmul_(fold, p["lid_fold"])
+    lash_x = p["lash"] * (0.75 + 0.25 * torch.sin(2.2 * x + 3.0 * p["eye_dx"]))
+    lash_x = lash_x * ((x - lx + p["lid_half_width"]) / (0.66 * p["lid_half_width"])).clamp(0.0, 1.0)
+    lashes = torch.addcmul(p["lash_width"] / 0.6, below_upper, torch.full_like(radius, 1.0 / 0.6)).sigmoid_()
+    lashes.mul_(torch.add(1.0, below_upper, alpha=-2.0).sigmoid_()).mul_(between_corners).mul_(lash_x)
+    skin.mul_(lashes.neg_().add_(1.0))
+    margin = (above_lower.add_(0.8) * (1.0 / 1.1)).square_().neg_().exp_().mul_(between_corners)
+    skin.mul_(torch.addcmul(torch.ones_like(radius), margin, -p["lower_margin"]))
+    return skin.addcmul_(eyeball.sub_(skin), inside)
+
+
+def _finish(img: torch.Tensor, params: dict[str, torch.Tensor], equalize: bool) -> torch.Tensor:
+    """Camera: defocus, exposure and sensor noise; then 8-bit quantisation and optional equalisation."""
+    p = {k: params[k].to(torch.float32).view(-1, 1, 1) for k in ("blur", "gain", "gamma", "noise")}
+    img = img.lerp_(_blur(img), p["blur"]).mul_(p["gain"]).clamp_(1e-4, 1.0).pow_(p["gamma"])
+    img.addcmul_(_pixel_noise(params["keys"], HEIGHT, WIDTH), p["noise"])
+    out = img.mul_(255.0).add_(0.5).clamp_(0.0, 255.0).to(torch.uint8)
+    return equalize_histogram(out) if equalize else out

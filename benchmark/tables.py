@@ -1,0 +1,189 @@
+"""Paper-style tables built from run records (benchmark.records.read_runs): Markdown, LaTeX or CSV.
+
+Each table is first a numeric DataFrame (a value column `X` may come with `X se`, the standard error over
+seeds); rendering folds `X` and `X se` into "mean ± se" for Markdown and LaTeX and keeps both for CSV.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from benchmark import records as run_records
+from benchmark.errors import UserInputError
+from benchmark.metrics import WITHIN_THRESHOLDS_DEG
+
+FORMATS = ("markdown", "latex", "csv")
+TABLES = ("methods", "within", "realism", "all")
+SE_SUFFIX = " se"
+SYNTHETIC_ONLY_REFINER = "identity"  # training on unrefined synthetic images is the paper's "synthetic" row
+
+
+@dataclass
+class Table:
+    title: str
+    frame: pd.DataFrame
+    digits: int = 2
+
+
+def _mean_se(values: pd.Series) -> tuple[float, float]:
+    """Mean and standard error of the mean; the error is NaN with a single seed (nothing to spread)."""
+    values = values.dropna().astype(float)
+    if values.empty:
+        return float("nan"), float("nan")
+    se = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else float("nan")
+    return float(values.mean()), float(se)
+
+
+def _aggregate(records: pd.DataFrame, keys: list[str], values: dict[str, str]) -> pd.DataFrame:
+    """One row per `keys` group: the number of seeds, and mean + se of each record column in `values`."""
+    rows = []
+    for group, part in records.groupby(keys, sort=True, dropna=False):
+        row = dict(zip(keys, group if isinstance(group, tuple) else (group,)))
+        row["seeds"] = int(part["seed"].nunique())
+        for label, column in values.items():
+            row[label], row[label + SE_SUFFIX] = _mean_se(part[column]) if column in part else (np.nan, np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def method_table(records: pd.DataFrame) -> Table:
+    """The paper's Table 3: mean angular error on the real test set per estimator x refiner (+ references)."""
+    methods = records[records["kind"] == "method"]
+    table = _aggregate(methods, ["real_test", "estimator", "refiner", "n_train"], {"mean error (deg)": "mean_angular_error_deg"})
+    references = records[records["kind"] == "reference"].drop_duplicates(["run", "estimator"])
+    if not references.empty:
+        ref_table = _aggregate(references, ["real_test", "estimator"], {"mean error (deg)": "mean_angular_error_deg"})
+        ref_table["refiner"] = "(reference)"
+        ref_table["n_train"] = np.nan
+        table = pd.concat([table, ref_table], ignore_index=True)
+    table = table.rename(columns={"real_test": "test set", "n_train": "n train"})
+    return Table("Method comparison: mean angular error on the real test set (deg), mean ± s.e. over seeds", table)
+
+
+def within_table(records: pd.DataFrame) -> Table:
+    """The paper's Table 2: % of test images within d degrees, synthetic vs refined, 1x vs 4x training data."""
+    methods = records[records["kind"] == "method"].copy()
+    for d in WITHIN_THRESHOLDS_DEG:
+        methods[f"within_{d}"] = methods["within_deg"].map(lambda w, d=d: w.get(str(d), np.nan))
+    smallest = methods.groupby(["real_test", "estimator"])["n_train"].transform("min")
+    methods["data"] = (methods["n_train"] / smallest).map(lambda r: f"{r:.3g}x")
+    methods["training data"] = methods["refiner"].map(
+        lambda r: "synthetic" if r == SYNTHETIC_ONLY_REFINER else f"refined ({r})"
+    )
+    columns = {f"≤{d}°": f"within_{d}" for d in WITHIN_THRESHOLDS_DEG}
+    table = _aggregate(methods, ["real_test", "estimator", "training data", "data", "n_train"], columns)
+    table = table.rename(columns={"real_test": "test set", "n_train": "n train"})
+    return Table("Within d degrees: % of real test images (mean ± s.e. over seeds)", table, digits=1)
+
+
+REALISM_COLUMNS = {
+    "domain acc. (%)": "domain_accuracy_pct",
+    "Fréchet real-refined": "frechet_real_refined",
+    "Fréchet real-synthetic": "frechet_real_synthetic",
+    "gaze drift (deg)": "gaze_drift_mean_deg",
+}
+
+
+def realism_table(records: pd.DataFrame) -> Table:
+    """Per refiner: real-vs-refined classifier accuracy (50% = indistinguishable), Fréchet distances, gaze drift."""
+    runs = records[records["kind"] == "method"].drop_duplicates("run")
+    present = {label: col for label, col in REALISM_COLUMNS.items() if col in runs and runs[col].notna().any()}
+    if runs.empty or not present:
+        return Table("Realism (no run recorded realism metrics)", pd.DataFrame(columns=["real", "refiner", "seeds"]))
+    table = _aggregate(runs, ["real", "refiner"], present)
+    return Table("Realism per refiner, on held-out images (mean ± s.e. over seeds)", table)
+
+
+def build_tables(records: pd.DataFrame, which: str = "all") -> list[Table]:
+    builders = {"methods": method_table, "within": within_table, "realism": realism_table}
+    if which not in TABLES:
+        raise UserInputError(f"Unknown table '{which}'; expected one of {', '.join(TABLES)}.")
+    names = list(builders) if which == "all" else [which]
+    return [builders[name](records) for name in names]
+
+
+def _cell(value, se, digits: int) -> str:
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return "–"
+        if float(value).is_integer() and se is None:
+            return f"{int(value)}"
+        text = f"{value:.{digits}f}"
+        return text if se is None or np.isnan(se) else f"{text} ± {se:.{digits}f}"
+    return str(value)
+
+
+def _display_rows(table: Table) -> tuple[list[str], list[list[str]]]:
+    """Column headers and text cells, with each `X se` folded into its `X`."""
+    frame = table.frame
+    headers = [c for c in frame.columns if not c.endswith(SE_SUFFIX)]
+    rows = []
+    for _, row in frame.iterrows():
+        rows.append([_cell(row[c], row.get(c + SE_SUFFIX) if c + SE_SUFFIX in frame else None, table.digits) for c in headers])
+    return headers, rows
+
+
+def to_markdown(table: Table) -> str:
+    headers, rows = _display_rows(table)
+    lines = [f"### {table.title}", "", "| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _latex_escape(text: str) -> str:
+    for char, escaped in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
+                          ("±", r"$\pm$"), ("≤", r"$\le$"), ("°", r"$^\circ$")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def to_latex(table: Table) -> str:
+    headers, rows = _display_rows(table)
+    lines = [
+        f"% {table.title}",
+        r"\begin{tabular}{" + "l" * len(headers) + "}",
+        r"\toprule",
+        " & ".join(_latex_escape(h) for h in headers) + r" \\",
+        r"\midrule",
+        *(" & ".join(_latex_escape(c) for c in cells) + r" \\" for cells in rows),
+        r"\bottomrule",
+        r"\end{tabular}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(table: Table) -> str:
+    return f"# {table.title}\n" + table.frame.to_csv(index=False)
+
+
+def render_tables(records: pd.DataFrame, *, fmt: str = "markdown", which: str = "all") -> str:
+    """The chosen tables as one text, separated by blank lines (CSV titles are `#` comment lines)."""
+    renderers = {"markdown": to_markdown, "latex": to_latex, "csv": to_csv}
+    if fmt not in renderers:
+        raise UserInputError(f"Unknown table format '{fmt}'; expected one of {', '.join(FORMATS)}.")
+    return "\n".join(renderers[fmt](table) for table in build_tables(records, which))
+
+
+def report_runs(runs_dir: Path, *, fmt: str = "markdown", which: str = "all", plots_dir: Path | None = None,
+                warn: Callable[[str], None] = print) -> str:
+    """`bench table`: read the complete runs (each skipped run reported through `warn`), render, optionally plot."""
+    if fmt not in FORMATS:
+        raise UserInputError(f"Unknown table format '{fmt}'; expected one of {', '.join(FORMATS)}.")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        records = run_records.read_runs(Path(runs_dir))
+    for warning in caught:
+        warn(f"warning: {warning.message}")
+    text = render_tables(records, fmt=fmt, which=which)
+    if plots_dir is not None:
+        from benchmark.plots import plot_runs
+
+        for path in plot_runs(Path(plots_dir), run_records.read_predictions(records)):
+            warn(f"wrote {path}")
+    return text

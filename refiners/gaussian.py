@@ -1,0 +1,109 @@
+"""Plain Gaussian noise (optionally after a blur): the paper audience's "is noise enough?" baseline.
+
+Strength: set `noise_std` (pixels in [-1, 1]), or leave it None and `fit` chooses it so the refined
+images' high-frequency energy (mean square of the image minus its 3 x 3 box average) matches the real
+images'. White noise of std s adds s^2 * 8/9 of that energy (the high-pass filter's squared gain).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from benchmark.errors import UserInputError
+from refiners.base import Refiner, build_config, config_from_dict, read_refiner_config, write_refiner_config
+
+HIGH_PASS_NOISE_GAIN = 8 / 9  # sum of squared taps of (delta - 3x3 box)
+CHUNK = 4096
+
+
+@dataclass
+class GaussianConfig:
+    preset: str
+    seed: int = 0
+    noise_std: float | None = None  # None: fitted to the real images' high-frequency energy
+    blur_sigma: float = 0.0  # Gaussian blur (pixels) applied before the noise; 0 = none
+    fitted_noise_std: float | None = None  # what `fit` chose (None until fitted, or when noise_std is set)
+
+
+PRESETS = {"cpu": {}, "paper": {}}  # nothing to size: both presets are the same
+
+
+def high_frequency_energy(images: torch.Tensor) -> float:
+    """Mean square of each image minus its 3 x 3 box average (reflect padding)."""
+    total, count = 0.0, 0
+    for chunk in images.split(CHUNK):
+        chunk = chunk.float()
+        smooth = F.avg_pool2d(F.pad(chunk, (1, 1, 1, 1), mode="reflect"), 3, stride=1)
+        total += ((chunk - smooth) ** 2).sum().item()
+        count += chunk.numel()
+    return total / max(count, 1)
+
+
+def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    if sigma <= 0:
+        return images
+    radius = max(1, math.ceil(3 * sigma))
+    taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=torch.float32) / sigma) ** 2)
+    taps = (taps / taps.sum()).to(images.device)
+    x = F.pad(images, (radius, radius, radius, radius), mode="reflect")
+    x = F.conv2d(x, taps.view(1, 1, 1, -1))
+    return F.conv2d(x, taps.view(1, 1, -1, 1))
+
+
+class GaussianRefiner(Refiner):
+    name = "gaussian"
+
+    def __init__(self, config: GaussianConfig):
+        self._config = config
+
+    @classmethod
+    def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> GaussianRefiner:
+        return cls(build_config(GaussianConfig, PRESETS, preset, cls.name, seed=seed, **overrides))
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint_dir: Path) -> GaussianRefiner:
+        _, values = read_refiner_config(checkpoint_dir)
+        return cls(config_from_dict(GaussianConfig, values))
+
+    @property
+    def noise_std(self) -> float | None:
+        cfg = self._config
+        return cfg.noise_std if cfg.noise_std is not None else cfg.fitted_noise_std
+
+    def fit(self, synthetic, real, *, device, out_dir=None, resume=False, progress=True) -> None:
+        if tuple(synthetic.shape[1:]) != tuple(real.shape[1:]):
+            raise UserInputError(
+                f"Real images are {tuple(real.shape[1:])} but synthetic ones {tuple(synthetic.shape[1:])}; expected the same size."
+            )
+        if self._config.noise_std is None:
+            missing = high_frequency_energy(real) - high_frequency_energy(gaussian_blur(synthetic, self._config.blur_sigma))
+            self._config.fitted_noise_std = math.sqrt(max(missing, 0.0) / HIGH_PASS_NOISE_GAIN)
+        if out_dir is not None:
+            self.save(Path(out_dir))
+
+    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
+        std = self.noise_std
+        if std is None:
+            raise UserInputError("Refiner 'gaussian' has no noise strength yet; fit it on real images or set noise_std.")
+        # One generator per call, seeded from the config: the same images always get the same noise.
+        generator = torch.Generator().manual_seed(self._config.seed)
+        out = []
+        for chunk in images.split(batch_size):
+            noise = torch.randn(chunk.shape, generator=generator) * std
+            blurred = gaussian_blur(chunk.to(device).float(), self._config.blur_sigma)
+            out.append((blurred + noise.to(device)).clamp_(-1, 1).cpu())
+        return torch.cat(out) if out else images.clone()
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return {"refiner": self.name, **dataclasses.asdict(self._config)}
+
+    def save(self, out_dir: Path) -> None:
+        write_refiner_config(out_dir, self.name, dataclasses.asdict(self._config))

@@ -1,0 +1,88 @@
+"""The SimGAN refiner and discriminators (Shrivastava et al. 2017, appendix), sized by their config."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class ResidualBlock(nn.Module):
+    """Two 3x3 convolutions with a skip connection, as in the paper's refiner."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(channels, channels, 3, padding=1),
+        )
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.relu(x + self.body(x))
+
+
+class RefinerNet(nn.Module):
+    """conv3x3(C) -> `blocks` ResNet blocks (two conv3x3(C)) -> conv1x1(1) -> tanh; keeps the image size."""
+
+    def __init__(self, channels: int = 64, blocks: int = 4):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, channels, 3, padding=1),
+            nn.ReLU(inplace=True),
+            *[ResidualBlock(channels) for _ in range(blocks)],
+            nn.Conv2d(channels, 1, 1),
+            nn.Tanh(),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def discriminator_trunk() -> nn.Sequential:
+    """conv3x3 s2 (96) -> conv3x3 s2 (64) -> maxpool3x3 s1 -> conv3x3 (32) -> conv1x1 (32).
+
+    Padding 1 on every 3x3 layer is what turns 35 x 55 into the paper's 9 x 14 map
+    (35x55 -> 18x28 -> 9x14, then size-preserving layers); without padding it would be 6 x 11.
+    """
+    return nn.Sequential(
+        nn.Conv2d(1, 96, 3, stride=2, padding=1),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(96, 64, 3, stride=2, padding=1),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, stride=1, padding=1),
+        nn.Conv2d(64, 32, 3, padding=1),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(32, 32, 1),
+        nn.ReLU(inplace=True),
+    )
+
+
+class LocalDiscriminator(nn.Module):
+    """Fully convolutional: one (real, refined) logit pair per local patch, output N x 2 x h x w."""
+
+    def __init__(self):
+        super().__init__()
+        self.trunk = discriminator_trunk()
+        self.head = nn.Conv2d(32, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(x))
+
+
+class GlobalDiscriminator(nn.Module):
+    """Same trunk, then a linear layer over the whole feature map: one logit pair per image, N x 2.
+
+    The linear layer sees every patch's features at once, so it judges the image as a whole
+    (the paper's "global adversarial loss" ablation).
+    """
+
+    def __init__(self, image_size: tuple[int, int]):
+        super().__init__()
+        self.trunk = discriminator_trunk()
+        with torch.no_grad():
+            features = self.trunk(torch.zeros(1, 1, *image_size)).numel()
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(features, 2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(x))

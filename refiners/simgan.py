@@ -1,0 +1,387 @@
+"""Self-regularised adversarial training shared by both SimGAN refiners (Shrivastava et al. 2017, Algorithm 1).
+
+Losses, written once so every number means one thing:
+- adversarial: cross-entropy of each (real, refined) logit pair, SUMMED over the discriminator's output
+  positions (9 x 14 patches for the local discriminator, 1 for the global one), then AVERAGED over the batch;
+- self-regularisation: L1 between refined and synthetic, MEAN PER PIXEL (over batch, channel, height, width),
+  times `self_reg_lambda` (so lambda is in units of "adversarial loss per unit of mean absolute pixel change",
+  pixels in [-1, 1]).
+
+One training step is one of: a refiner pretraining update (self-regularisation only), a discriminator
+pretraining update, or one adversarial iteration (K_g refiner updates, then K_d discriminator updates).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from benchmark.device import autocast, memory_format
+from benchmark.errors import UserInputError
+from benchmark.images import CANONICAL_SIZE, to_uint8
+from refiners.base import (
+    Refiner,
+    build_config,
+    config_from_dict,
+    read_refiner_config,
+    write_atomic,
+    write_refiner_config,
+)
+from refiners.history import HistoryBuffer
+from refiners.networks import RefinerNet
+
+CHECKPOINT_FILE = "checkpoint.pt"
+REAL, REFINED = 0, 1  # class index of each logit pair
+GRID_IMAGES = 16
+# Settings that may change between an interrupted run and its resumption without changing what is trained.
+RESUMABLE_CHANGES = {"adversarial_steps", "checkpoint_every", "grid_every", "compile"}
+
+
+@dataclass
+class SimGANConfig:
+    """Every number a SimGAN run uses; written to config.json and into run records."""
+
+    preset: str
+    seed: int = 0
+    image_size: tuple[int, int] = CANONICAL_SIZE
+    refiner_channels: int = 64
+    refiner_blocks: int = 4
+    batch_size: int = 512  # images per refiner update; a discriminator batch holds as many (half real)
+    pretrain_refiner_steps: int = 1000
+    pretrain_discriminator_steps: int = 200
+    adversarial_steps: int = 10000
+    k_g: int = 2  # refiner updates per adversarial step
+    k_d: int = 1  # discriminator updates per adversarial step
+    optimizer: str = "adam"  # "adam" or "sgd" (the paper's)
+    lr: float = 1e-3
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    self_reg_lambda: float = 1.0
+    self_reg_reduction: str = "L1, mean per pixel"
+    adversarial_reduction: str = "cross-entropy per output position, summed over positions, mean over batch"
+    history_size: int = 0  # refined images kept for the discriminator; 0 = no history buffer
+    checkpoint_every: int = 100
+    grid_every: int = 200
+    compile: bool = False  # torch.compile the networks for training; only ever on CUDA
+
+
+def adversarial_loss(logits: torch.Tensor, target: int) -> torch.Tensor:
+    """Cross-entropy of logit pairs N x 2 [x h x w] against one class, summed over positions, mean over batch."""
+    labels = torch.full((logits.shape[0], *logits.shape[2:]), target, dtype=torch.long, device=logits.device)
+    per_position = F.cross_entropy(logits.float(), labels, reduction="none")
+    return per_position.reshape(logits.shape[0], -1).sum(dim=1).mean()
+
+
+def self_regularisation(refined: torch.Tensor, synthetic: torch.Tensor) -> torch.Tensor:
+    """L1 distance, mean per pixel."""
+    return (refined.float() - synthetic.float()).abs().mean()
+
+
+def accuracy(logits: torch.Tensor, target: int) -> float:
+    """Fraction of output positions the discriminator assigns to `target`."""
+    return (logits.argmax(dim=1) == target).float().mean().item()
+
+
+class SimGANRefiner(Refiner):
+    """A SimGAN refiner; subclasses choose the discriminator and the presets."""
+
+    PRESETS: ClassVar[dict[str, dict[str, Any]]]
+
+    def __init__(self, config: SimGANConfig):
+        self._config = config
+        # Networks are initialised from the seed alone, whatever else has used the global RNG before.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            self.refiner_net = RefinerNet(config.refiner_channels, config.refiner_blocks)
+            self.discriminator = self.make_discriminator()
+        self.opt_r = self._optimizer(self.refiner_net)
+        self.opt_d = self._optimizer(self.discriminator)
+        self.history = HistoryBuffer(config.history_size, (1, *config.image_size)) if config.history_size else None
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.step = 0
+        self.device = torch.device("cpu")
+
+    def make_discriminator(self) -> nn.Module:
+        raise NotImplementedError
+
+    # ----- construction and checkpoints -----
+
+    @classmethod
+    def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> SimGANRefiner:
+        return cls(build_config(SimGANConfig, cls.PRESETS, preset, cls.name, seed=seed, **overrides))
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint_dir: Path) -> SimGANRefiner:
+        name, values = read_refiner_config(checkpoint_dir)
+        refiner = cls(config_from_dict(SimGANConfig, values))
+        refiner._load_state(Path(checkpoint_dir), expected_name=name)
+        return refiner
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return {"refiner": self.name, **dataclasses.asdict(self._config)}
+
+    def save(self, out_dir: Path) -> None:
+        """Weights, optimiser states, step, history buffer and RNG state in one file, written atomically."""
+        state = {
+            "refiner": self.name,
+            "config": dataclasses.asdict(self._config),
+            "step": self.step,
+            "refiner_net": self.refiner_net.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "opt_r": self.opt_r.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "history": None if self.history is None else self.history.state_dict(),
+            "generator": self.generator.get_state(),
+        }
+        write_refiner_config(out_dir, self.name, dataclasses.asdict(self._config))
+        write_atomic(Path(out_dir) / CHECKPOINT_FILE, lambda p: torch.save(state, p))
+
+    def _load_state(self, checkpoint_dir: Path, *, expected_name: str | None = None) -> None:
+        path = checkpoint_dir / CHECKPOINT_FILE
+        if not path.is_file():
+            raise UserInputError(f"{checkpoint_dir} has no {CHECKPOINT_FILE}; expected a folder written by `bench refine`.")
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if state.get("refiner") != self.name or (expected_name and expected_name != self.name):
+            raise UserInputError(
+                f"{checkpoint_dir} holds a checkpoint of refiner '{state.get('refiner')}', not '{self.name}'."
+            )
+        mine = dataclasses.asdict(self._config)
+        theirs = config_from_dict(SimGANConfig, state["config"]).__dict__
+        differ = sorted(k for k in mine if k not in RESUMABLE_CHANGES and mine[k] != theirs.get(k))
+        if differ:
+            raise UserInputError(
+                f"{checkpoint_dir} was trained with other settings ({', '.join(f'{k}={theirs.get(k)}' for k in differ)}); "
+                "resume with the same refiner, preset and settings."
+            )
+        try:
+            self.refiner_net.load_state_dict(state["refiner_net"])
+            self.discriminator.load_state_dict(state["discriminator"])
+        except RuntimeError:
+            raise UserInputError(f"{checkpoint_dir} holds weights of another architecture than '{self.name}'.") from None
+        self.opt_r.load_state_dict(state["opt_r"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        if self.history is not None:
+            self.history.load_state_dict(state["history"])
+        self.generator.set_state(state["generator"])
+        self.step = int(state["step"])
+
+    def _optimizer(self, module: nn.Module) -> torch.optim.Optimizer:
+        cfg = self._config
+        if cfg.optimizer == "adam":
+            return torch.optim.Adam(module.parameters(), lr=cfg.lr, betas=tuple(cfg.adam_betas))
+        if cfg.optimizer == "sgd":
+            return torch.optim.SGD(module.parameters(), lr=cfg.lr)
+        raise UserInputError(f"Unknown optimizer '{cfg.optimizer}' for refiner '{self.name}'; expected adam or sgd.")
+
+    # ----- use -----
+
+    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
+        self._check_images(images, "images to refine")
+        self._to_device(device)
+        self.refiner_net.eval()
+        out = []
+        with torch.no_grad(), autocast(device):
+            for start in range(0, len(images), batch_size):
+                batch = images[start : start + batch_size].to(device).contiguous(memory_format=memory_format(device))
+                out.append(self.refiner_net(batch).float().cpu())
+        return torch.cat(out).clamp_(-1, 1).contiguous() if out else images.clone()
+
+    # ----- training -----
+
+    @property
+    def total_steps(self) -> int:
+        cfg = self._config
+        return cfg.pretrain_refiner_steps + cfg.pretrain_discriminator_steps + cfg.adversarial_steps
+
+    def phase(self, step: int) -> str:
+        cfg = self._config
+        if step < cfg.pretrain_refiner_steps:
+            return "pretrain_R"
+        if step < cfg.pretrain_refiner_steps + cfg.pretrain_discriminator_steps:
+            return "pretrain_D"
+        return "adversarial"
+
+    def fit(
+        self,
+        synthetic: torch.Tensor,
+        real: torch.Tensor,
+        *,
+        device: torch.device,
+        out_dir: Path | None = None,
+        resume: bool = False,
+        progress: bool = True,
+    ) -> None:
+        cfg = self._config
+        self._check_images(synthetic, "synthetic images")
+        self._check_images(real, "real images")
+        for label, images in (("real", real), ("synthetic", synthetic)):
+            if len(images) < cfg.batch_size:
+                raise UserInputError(
+                    f"Only {len(images)} {label} images were given; refiner '{self.name}' needs at least one batch "
+                    f"({cfg.batch_size}); give more images or a smaller batch_size."
+                )
+        if out_dir is not None and resume and (Path(out_dir) / CHECKPOINT_FILE).is_file():
+            self._load_state(Path(out_dir))
+        self._to_device(device)
+        mf = memory_format(device)
+        synthetic = synthetic.to(device).contiguous(memory_format=mf)
+        real = real.to(device).contiguous(memory_format=mf)
+        self._train_r = self._maybe_compile(self.refiner_net, device)
+        self._train_d = self._maybe_compile(self.discriminator, device)
+        self.refiner_net.train()
+        self.discriminator.train()
+
+        grid_inputs = synthetic[:GRID_IMAGES]
+        bar = tqdm(total=self.total_steps, initial=self.step, disable=not progress, desc=self.name, unit="step")
+        last = time.perf_counter()
+        while self.step < self.total_steps:
+            stats = self.train_step(synthetic, real)
+            self.step += 1
+            now = time.perf_counter()
+            stats["img/s"] = stats.pop("images") / max(now - last, 1e-9)
+            last = now
+            bar.set_postfix({k: (f"{v:.3g}" if isinstance(v, float) else v) for k, v in stats.items()}, refresh=False)
+            bar.update(1)
+            if out_dir is not None:
+                if self.step % cfg.checkpoint_every == 0 or self.step == self.total_steps:
+                    self.save(Path(out_dir))
+                if self.step % cfg.grid_every == 0 or self.step == self.total_steps:
+                    self._save_grid(Path(out_dir), grid_inputs)
+        bar.close()
+        if out_dir is not None:
+            self.save(Path(out_dir))
+
+    def train_step(self, synthetic: torch.Tensor, real: torch.Tensor) -> dict[str, Any]:
+        """One step of the current phase; returns its losses, accuracies and the number of images it processed."""
+        cfg = self._config
+        phase = self.phase(self.step)
+        if phase == "pretrain_R":
+            loss = self.refiner_update(self._batch(synthetic, cfg.batch_size), adversarial=False)
+            return {"phase": phase, "L_reg": loss["L_reg"], "images": cfg.batch_size}
+        if phase == "pretrain_D":
+            stats = self.discriminator_update(synthetic, real)
+            return {"phase": phase, **stats, "images": cfg.batch_size}
+        stats: dict[str, Any] = {"phase": phase}
+        for _ in range(cfg.k_g):
+            stats.update(self.refiner_update(self._batch(synthetic, cfg.batch_size), adversarial=True))
+        for _ in range(cfg.k_d):
+            stats.update(self.discriminator_update(synthetic, real))
+        stats["images"] = cfg.batch_size * (cfg.k_g + cfg.k_d)
+        return stats
+
+    def refiner_update(self, synthetic: torch.Tensor, *, adversarial: bool) -> dict[str, float]:
+        """One refiner update: self-regularisation, plus fooling the discriminator when adversarial."""
+        cfg = self._config
+        with autocast(synthetic.device):
+            refined = self._train_r(synthetic)
+            reg = self_regularisation(refined, synthetic)
+            loss = cfg.self_reg_lambda * reg
+            if adversarial:
+                adv = adversarial_loss(self._train_d(refined), REAL)
+                loss = loss + adv
+        self.opt_r.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_r.step()
+        stats = {"L_reg": reg.item()}
+        if adversarial:
+            stats["L_adv"] = adv.item()
+        return stats
+
+    def discriminator_update(self, synthetic: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
+        """One discriminator update on half real, half refined images (a quarter from the history buffer, if any)."""
+        half = self._config.batch_size // 2
+        real_batch = self._batch(real, half)
+        fresh = half // 2 if self.history is not None and len(self.history) else half
+        with torch.no_grad(), autocast(synthetic.device):
+            refined_now = self._train_r(self._batch(synthetic, fresh)).float()
+        refined = refined_now
+        if fresh < half:
+            past = self.history.sample(half - fresh, self.generator).to(refined_now.device)
+            refined = torch.cat([refined_now, past.contiguous(memory_format=memory_format(refined_now.device))])
+        if self.history is not None:
+            self.history.push(refined_now[: max(half // 2, 1)], self.generator)
+        with autocast(synthetic.device):
+            logits_real = self._train_d(real_batch)
+            logits_refined = self._train_d(refined)
+            loss = adversarial_loss(logits_real, REAL) + adversarial_loss(logits_refined, REFINED)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        return {
+            "L_D": loss.item(),
+            "acc_real": accuracy(logits_real, REAL),
+            "acc_refined": accuracy(logits_refined, REFINED),
+        }
+
+    def _batch(self, images: torch.Tensor, n: int) -> torch.Tensor:
+        idx = torch.randint(len(images), (n,), generator=self.generator)
+        return images[idx.to(images.device)]
+
+    # ----- helpers -----
+
+    def _check_images(self, images: torch.Tensor, label: str) -> None:
+        expected = (1, *self._config.image_size)
+        if images.ndim != 4 or tuple(images.shape[1:]) != expected:
+            raise UserInputError(
+                f"The {label} have shape {tuple(images.shape)}; refiner '{self.name}' expects N x "
+                f"{' x '.join(map(str, expected))} (real and synthetic images must have the same size)."
+            )
+
+    def _to_device(self, device: torch.device) -> None:
+        mf = memory_format(device)
+        self.refiner_net.to(device, memory_format=mf)
+        self.discriminator.to(device, memory_format=mf)
+        for opt in (self.opt_r, self.opt_d):  # optimiser state follows its parameters
+            for state in opt.state.values():
+                for key, value in state.items():
+                    if torch.is_tensor(value) and value.ndim:
+                        state[key] = value.to(device)
+        self.device = device
+
+    def _maybe_compile(self, module: nn.Module, device: torch.device):
+        """torch.compile on CUDA when asked; the CPU path always stays eager (compiling there costs minutes)."""
+        if self._config.compile and device.type == "cuda":
+            return torch.compile(module)
+        return module
+
+    def _save_grid(self, out_dir: Path, synthetic: torch.Tensor) -> None:
+        was_training = self.refiner_net.training
+        self.refiner_net.eval()
+        with torch.no_grad(), autocast(synthetic.device):
+            refined = self.refiner_net(synthetic).float()
+        self.refiner_net.train(was_training)
+        save_grid(out_dir / "grids" / f"step_{self.step:07d}.png", to_uint8(synthetic), to_uint8(refined))
+
+
+def save_grid(path: Path, synthetic: np.ndarray, refined: np.ndarray) -> None:
+    """A before/after PNG: benchmark.grids when that module exists, else a plain two-row matplotlib figure."""
+    try:
+        from benchmark.grids import save_comparison_grid
+    except ImportError:
+        save_comparison_grid = None
+    if save_comparison_grid is not None:
+        save_comparison_grid(path, {"synthetic": synthetic, "refined": refined})
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    rows = {"synthetic": synthetic, "refined": refined}
+    fig, axes = plt.subplots(len(rows), len(synthetic), figsize=(len(synthetic) * 0.9, len(rows) * 0.7), squeeze=False)
+    for r, (label, images) in enumerate(rows.items()):
+        for c, image in enumerate(images):
+            axes[r, c].imshow(image, cmap="gray", vmin=0, vmax=255)
+            axes[r, c].axis("off")
+        axes[r, 0].set_title(label, fontsize=7, loc="left")
+    write_atomic(Path(path), lambda p: fig.savefig(p, format="png", dpi=100, bbox_inches="tight"))
+    plt.close(fig)

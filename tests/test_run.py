@@ -1,0 +1,144 @@
+"""`bench run` end to end at tiny sizes: the files a run writes, interruption, real p00 data, bad input."""
+
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from benchmark import records
+from benchmark.cli.main import cli
+from benchmark.data import write_own_format
+from benchmark.errors import UserInputError
+from benchmark.run import RunConfig, run_benchmark
+from benchmark.tables import report_runs
+
+N_SYNTHETIC = 300
+TINY = ["--n-synthetic", str(N_SYNTHETIC), "--estimator", "knn", "--estimator", "rf"]
+
+
+def _eyes(count, seed, size=(35, 55)):
+    """Random grey eyes whose brightness depends on the gaze, so estimators have something to learn."""
+    rng = np.random.default_rng(seed)
+    gaze = rng.uniform(-0.3, 0.3, size=(count, 2)).astype(np.float32)
+    images = rng.integers(0, 60, size=(count, *size)).astype(np.int16)
+    images[:, :, : size[1] // 2] += (100 + 150 * gaze[:, 1]).astype(np.int16)[:, None, None]
+    images[:, : size[0] // 2, :] += (50 + 100 * gaze[:, 0]).astype(np.int16)[:, None, None]
+    return np.clip(images, 0, 255).astype(np.uint8), gaze
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """npz specs: labelled synthetic (enough for training + realism hold-out), labelled real, unlabelled real."""
+    folder = tmp_path_factory.mktemp("data")
+    synthetic = write_own_format(folder / "synthetic.npz", *_eyes(N_SYNTHETIC + 500, seed=1))
+    real = write_own_format(folder / "real.npz", *_eyes(200, seed=2, size=(36, 60)))
+    unlabelled = write_own_format(folder / "unlabelled.npz", _eyes(50, seed=3)[0], None)
+    return {"synthetic": f"npz:{synthetic}", "real": f"npz:{real}", "unlabelled": f"npz:{unlabelled}"}
+
+
+@pytest.fixture(scope="module")
+def finished_run(data, tmp_path_factory):
+    """One complete tiny run through the CLI (identity refiner, knn + rf, references and realism on)."""
+    out = tmp_path_factory.mktemp("runs")
+    args = ["run", "--refiner", "identity", *TINY, "--synthetic", data["synthetic"], "--real", data["real"],
+            "--device", "cpu", "--seed", "3", "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_run_writes_every_file_and_prints_its_folder_last(finished_run):
+    out, output = finished_run
+    run_dir = records.find_run_dirs(out)[0]
+    assert output.strip().splitlines()[-1] == str(run_dir)
+    for name in ("config.json", "metrics.json", "predictions_knn.csv", "predictions_rf.csv",
+                 "cumulative_error.png", "error_by_gaze.png", "samples.png", "done"):
+        assert (run_dir / name).is_file(), name
+    config, metric_records = records.read_run(run_dir)
+    assert config["run"]["seed"] == 3 and config["run"]["n_synthetic"] == N_SYNTHETIC
+    assert config["data"]["test_held_out_of_real"] and config["data"]["n_test"] == 100
+    assert config["versions"]["torch"] and "commit" in config["git"]
+    methods = {r["estimator"]: r for r in metric_records if r["kind"] == "method"}
+    references = {r["estimator"] for r in metric_records if r["kind"] == "reference"}
+    assert set(methods) == {"knn", "rf"} and references == {"mean_gaze", "real_label_ceiling"}
+    knn = methods["knn"]
+    assert knn["refiner"] == "identity" and knn["n_train"] == N_SYNTHETIC and knn["n_test"] == 100
+    assert set(knn["within_deg"]) == {"3", "5", "7", "10", "15"}
+    assert 0 < knn["mean_angular_error_deg"] < 90 and knn["seconds"] > 0
+    assert 0 <= knn["domain_accuracy_pct"] <= 100 and knn["frechet_real_refined"] >= 0
+    assert knn["gaze_drift_mean_deg"] >= 0
+
+
+def test_test_and_refiner_images_are_disjoint(finished_run):
+    run_dir = records.find_run_dirs(finished_run[0])[0]
+    config, _ = records.read_run(run_dir)
+    assert config["data"]["n_test"] + config["data"]["n_real_for_refiner"] == 200
+    predictions = np.loadtxt(run_dir / "predictions_knn.csv", delimiter=",", skiprows=1)
+    assert len(np.unique(predictions[:, 0])) == 100  # test_index column: every held-out image once
+
+
+def test_interrupted_run_has_no_done_marker_and_tables_skip_it(data, finished_run, tmp_path, monkeypatch):
+    shutil.copytree(finished_run[0], tmp_path, dirs_exist_ok=True)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("simulated crash while plotting")
+
+    monkeypatch.setattr("benchmark.plots.plot_cumulative_error", crash)
+    config = RunConfig(refiner="gaussian", estimators=("knn",), synthetic=data["synthetic"], real=data["real"],
+                       n_synthetic=N_SYNTHETIC, device="cpu", out=str(tmp_path), references=False, realism=False,
+                       progress=False)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_benchmark(config, log=lambda message: None)
+    crashed = [d for d in records.find_run_dirs(tmp_path) if "gaussian" in d.name]
+    assert len(crashed) == 1 and not records.is_done(crashed[0])
+    warnings = []
+    table = report_runs(tmp_path, warn=warnings.append)
+    assert "identity" in table and "gaussian" not in table
+    assert any(crashed[0].name in w for w in warnings)
+
+
+def test_run_on_real_p00_dev(p00_dev, data, tmp_path):
+    config = RunConfig(refiner="identity", estimators=("knn",), synthetic=data["synthetic"], real=f"npz:{p00_dev}",
+                       n_synthetic=N_SYNTHETIC, device="cpu", out=str(tmp_path), realism=False, progress=False)
+    messages = []
+    run_dir = run_benchmark(config, log=messages.append)
+    _, metric_records = records.read_run(run_dir)
+    knn = next(r for r in metric_records if r["estimator"] == "knn")
+    assert knn["n_test"] == 750 and not knn["real_is_stand_in"]
+    assert not any("STAND-IN" in m for m in messages)
+    mean_gaze = next(r for r in metric_records if r["estimator"] == "mean_gaze")
+    assert 5 < mean_gaze["mean_angular_error_deg"] < 12  # p00's narrow gaze range: about 8.4 deg on all 1500
+
+
+def test_default_real_domain_is_announced_as_a_stand_in(tmp_path):
+    config = RunConfig(refiner="identity", estimators=("knn",), n_synthetic=N_SYNTHETIC, n_test=100, n_real=100,
+                       device="cpu", out=str(tmp_path), references=False, realism=False, progress=False)
+    messages = []
+    run_dir = run_benchmark(config, log=messages.append)
+    assert any("STAND-IN" in m for m in messages)
+    _, metric_records = records.read_run(run_dir)
+    assert metric_records[0]["real_is_stand_in"] and metric_records[0]["real_test"] == "sim?style=target"
+
+
+@pytest.mark.parametrize("problem, args, message", [
+    ("unlabelled real without a test set", ["--real", "UNLABELLED"], "no gaze labels"),
+    ("unlabelled test set", ["--real", "REAL", "--real-test", "UNLABELLED"], "no gaze labels"),
+    ("unknown estimator", ["--real", "REAL", "--estimator", "svm"], "svm"),
+    ("unknown refiner", ["--real", "REAL", "--refiner", "cyclegan"], "cyclegan"),
+])
+def test_bad_input_exits_2_and_writes_nothing(data, tmp_path, problem, args, message):
+    args = [data["unlabelled"] if a == "UNLABELLED" else data["real"] if a == "REAL" else a for a in args]
+    result = CliRunner().invoke(cli, ["run", "--refiner", "identity", *TINY[:2], "--synthetic", data["synthetic"],
+                                      "--device", "cpu", "--out", str(tmp_path / "runs"), *args])
+    assert result.exit_code == 2, problem
+    assert message in result.output
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_too_few_synthetic_images_is_a_user_error(data, tmp_path):
+    config = RunConfig(refiner="identity", estimators=("knn",), synthetic=data["synthetic"], real=data["real"],
+                       n_synthetic=10_000, device="cpu", out=str(tmp_path))
+    with pytest.raises(UserInputError, match="needs"):
+        run_benchmark(config, log=lambda message: None)
+

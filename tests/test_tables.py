@@ -1,0 +1,122 @@
+"""Tables from run records: grouping over seeds, 1x/4x labels, formats, and half-written runs skipped."""
+
+import io
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from benchmark import records
+from benchmark.cli.main import cli
+from benchmark.errors import UserInputError
+from benchmark.tables import method_table, realism_table, render_tables, report_runs, within_table
+
+
+def _record(refiner, seed, error, *, estimator="cnn", n_train=100, kind="method", within=50.0, domain=60.0):
+    record = {
+        "kind": kind, "refiner": refiner, "estimator": estimator, "seed": seed, "n_train": n_train if kind == "method" else None,
+        "real": "sim?style=target", "real_test": "sim?style=target", "synthetic": "sim",
+        "mean_angular_error_deg": error, "median_angular_error_deg": error, "std_angular_error_deg": 1.0,
+        "within_deg": {"3": within / 4, "5": within / 2, "7": within, "10": within + 10, "15": within + 20},
+    }
+    if kind == "method":
+        record.update(domain_accuracy_pct=domain, frechet_real_refined=2.0 * seed, frechet_real_synthetic=9.0,
+                      gaze_drift_mean_deg=1.5, predictions_file="predictions_cnn.csv")
+    return record
+
+
+def _write_run(runs_dir, name, run_records, *, done=True):
+    run_dir = runs_dir / name
+    records.write_json(run_dir / records.CONFIG_FILE, {"run": name})
+    records.write_json(run_dir / records.METRICS_FILE, run_records)
+    if done:
+        records.mark_done(run_dir)
+    return run_dir
+
+
+@pytest.fixture
+def runs_dir(tmp_path):
+    # Two seeds of identity (errors 8 and 10) and of simgan_local (6 and 7), one 4x identity run, references.
+    _write_run(tmp_path, "a", [_record("identity", 0, 8.0, within=40.0), _record("identity", 0, 8.5, kind="reference", estimator="mean_gaze")])
+    _write_run(tmp_path, "b", [_record("identity", 1, 10.0, within=60.0), _record("identity", 1, 8.5, kind="reference", estimator="mean_gaze")])
+    _write_run(tmp_path, "c", [_record("simgan_local", 0, 6.0, domain=52.0)])
+    _write_run(tmp_path, "d", [_record("simgan_local", 1, 7.0, domain=54.0)])
+    _write_run(tmp_path, "e", [_record("identity", 0, 9.0, n_train=400)])
+    return tmp_path
+
+
+def test_method_table_gives_mean_and_standard_error_over_seeds(runs_dir):
+    table = method_table(records.read_runs(runs_dir)).frame
+    identity = table[(table["refiner"] == "identity") & (table["n train"] == 100)].iloc[0]
+    assert identity["seeds"] == 2
+    assert identity["mean error (deg)"] == pytest.approx(9.0)
+    assert identity["mean error (deg) se"] == pytest.approx(1.0)  # std 1.414 / sqrt 2
+    assert table[table["refiner"] == "simgan_local"]["mean error (deg)"].tolist() == [pytest.approx(6.5)]
+    reference = table[table["refiner"] == "(reference)"]
+    assert reference["estimator"].tolist() == ["mean_gaze"]
+    assert reference["mean error (deg)"].iloc[0] == pytest.approx(8.5)
+
+
+def test_within_table_labels_synthetic_refined_and_data_multiples(runs_dir):
+    table = within_table(records.read_runs(runs_dir)).frame
+    labels = set(zip(table["training data"], table["data"]))
+    assert labels == {("synthetic", "1x"), ("synthetic", "4x"), ("refined (simgan_local)", "1x")}
+    row = table[(table["training data"] == "synthetic") & (table["data"] == "1x")].iloc[0]
+    assert row["≤7°"] == pytest.approx(50.0)
+
+
+def test_realism_table_has_one_row_per_refiner(runs_dir):
+    table = realism_table(records.read_runs(runs_dir)).frame.set_index("refiner")
+    assert set(table.index) == {"identity", "simgan_local"}
+    assert table.loc["simgan_local", "domain acc. (%)"] == pytest.approx(53.0)
+    assert table.loc["simgan_local", "domain acc. (%) se"] == pytest.approx(1.0)
+
+
+def test_formats_render_mean_plus_minus_se(runs_dir):
+    frame = records.read_runs(runs_dir)
+    markdown = render_tables(frame, fmt="markdown", which="methods")
+    assert "| 9.00 ± 1.00 |" in markdown and "(reference)" in markdown
+    latex = render_tables(frame, fmt="latex", which="methods")
+    assert r"9.00 $\pm$ 1.00" in latex and r"\begin{tabular}" in latex
+    csv = render_tables(frame, fmt="csv", which="methods")
+    parsed = pd.read_csv(io.StringIO(csv), comment="#")
+    assert {"mean error (deg)", "mean error (deg) se", "seeds"} <= set(parsed.columns)
+
+
+def test_half_written_run_is_skipped_with_a_warning(runs_dir):
+    _write_run(runs_dir, "z_interrupted", [_record("gaussian", 0, 1.0)], done=False)
+    (runs_dir / "y_corrupt").mkdir()
+    (runs_dir / "y_corrupt" / records.METRICS_FILE).write_text("{not json")
+    records.mark_done(runs_dir / "y_corrupt")
+    warnings = []
+    text = report_runs(runs_dir, which="methods", warn=warnings.append)
+    assert "gaussian" not in text and "simgan_local" in text
+    assert any("z_interrupted" in w for w in warnings) and any("y_corrupt" in w for w in warnings)
+
+
+def test_refiner_checkpoint_inside_a_run_is_not_a_run(runs_dir):
+    records.write_json(runs_dir / "c" / "refiner" / "config.json", {"refiner": "simgan_local", "config": {}})
+    warnings = []
+    report_runs(runs_dir, warn=warnings.append)
+    assert warnings == []
+
+
+def test_empty_or_missing_runs_folder_is_a_user_error(tmp_path):
+    with pytest.raises(UserInputError, match="no complete run"):
+        records.read_runs(tmp_path)
+    with pytest.raises(UserInputError, match="does not exist"):
+        records.read_runs(tmp_path / "missing")
+
+
+def test_table_cli(runs_dir, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["table", str(runs_dir), "--format", "latex", "--table", "realism"])
+    assert result.exit_code == 0, result.output
+    assert r"\toprule" in result.output and "simgan" in result.output
+    for bad in ([str(tmp_path / "missing")], [str(tmp_path / "empty_dir_that_is_missing"), "--format", "html"]):
+        assert runner.invoke(cli, ["table", *bad]).exit_code == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(cli, ["table", str(empty)])
+    assert result.exit_code == 2 and "no complete run" in result.output
+
