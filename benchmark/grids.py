@@ -34,6 +34,7 @@ def _draw_arrow(axis, shape: tuple[int, int], pitchyaw: np.ndarray, colour: str)
         xy=((width - 1) / 2 + dx, (height - 1) / 2 + dy),
         xytext=((width - 1) / 2, (height - 1) / 2),
         arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.5, "mutation_scale": 8},
+        annotation_clip=False,  # a steep gaze may reach past the eye's edge; still draw it
     )
 
 

@@ -108,6 +108,9 @@ class SimGANRefiner(Refiner):
         self.generator = torch.Generator().manual_seed(config.seed)
         self.step = 0
         self.device = torch.device("cpu")
+        # The modules training calls: the networks themselves, or their torch.compile wrappers on CUDA.
+        self._train_r: nn.Module = self.refiner_net
+        self._train_d: nn.Module = self.discriminator
 
     def make_discriminator(self) -> nn.Module:
         raise NotImplementedError

@@ -197,7 +197,7 @@ class _MatFolder:
             raise UserInputError(f"{where}: data.{eye}.gaze holds non-unit or NaN vectors; expected unit 3-D gaze vectors.")
         pitchyaw = vector_to_pitchyaw(vectors).astype(np.float32)
         if eye == "right":
-            images, pitchyaw = mirror_images(images), mirror_pitchyaw(pitchyaw)
+            images, pitchyaw = mirror_images(images), pitchyaw
         check_gaze(pitchyaw, where)
         return images, pitchyaw
 
