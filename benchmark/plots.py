@@ -71,7 +71,7 @@ def plot_runs(out_dir: Path, predictions: pd.DataFrame) -> list[Path]:
     """Across runs (records.read_predictions): one line per estimator x refiner x training size, seeds pooled."""
     out_dir = Path(out_dir)
     predictions = predictions.assign(
-        label=predictions["estimator"] + " / " + predictions["refiner"] + " / n=" + predictions["n_train"].astype(str)
+        label=predictions["estimator"] + " / " + predictions["refiner"] + " / n=" + predictions["n_train"].astype(int).astype(str)
     )
     errors = {label: part["error_deg"].to_numpy() for label, part in predictions.groupby("label", sort=True)}
     return [

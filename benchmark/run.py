@@ -29,8 +29,11 @@ from benchmark.images import to_model_tensor, to_uint8
 from benchmark.metrics import angular_errors, summarize_errors
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SYNTHETIC = "sim"
-DEFAULT_REAL = "sim?style=target"  # the simulator's stand-in for real eyes; real data is never used implicitly
+# The built-in simulator, sized to the run and drawn with the run's seed (its images are a function of seed, index).
+DEFAULT_SYNTHETIC = "sim?n={n}&seed={seed}"
+# The simulator's stand-in for real eyes; real data is never used implicitly. Its own fixed seed keeps it from
+# sharing gaze labels with the synthetic set (the simulator's labels do not depend on the style).
+DEFAULT_REAL = "sim?style=target&seed=100000"
 PROBE_ESTIMATOR = "cnn"  # realism metrics read this estimator's features and predictions
 
 #: Data sizes per preset. `cpu` keeps the default `bench run` within 5 minutes on 2 CPU cores.
@@ -51,7 +54,7 @@ class RunConfig:
     refiner: str = "simgan_local"
     refiner_checkpoint: str | None = None  # a `bench refine` folder; replaces `refiner`
     estimators: tuple[str, ...] = ("cnn",)
-    synthetic: str = DEFAULT_SYNTHETIC
+    synthetic: str | None = None  # None: DEFAULT_SYNTHETIC with as many images as the run needs
     real: str = DEFAULT_REAL
     real_test: str | None = None  # None: hold a seeded part of `real` out as the test set
     preset: str = "cpu"
@@ -80,7 +83,10 @@ class RunConfig:
                 raise UserInputError(f"--{name.replace('_', '-')} is {value}; expected a positive number of images.")
         if not self.estimators:
             raise UserInputError("No estimator given; expected at least one --estimator (cnn, rf or knn).")
-        return dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), **sizes)
+        synthetic = self.synthetic
+        if synthetic is None:
+            synthetic = DEFAULT_SYNTHETIC.format(n=sizes["n_synthetic"] + (sizes["n_realism"] if self.realism else 0), seed=self.seed)
+        return dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), synthetic=synthetic, **sizes)
 
 
 def _git_commit() -> dict[str, Any]:
@@ -311,10 +317,10 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
             record.update(realism)
 
     plots.plot_cumulative_error(run_dir / "cumulative_error.png", errors_by_label,
-                                title=f"{refiner.name}: cumulative angular error on {inputs.test.name}")
+                                title=f"refiner {refiner.name}: cumulative angular error on the test set")
     plots.plot_error_by_gaze(run_dir / "error_by_gaze.png", pd.concat(predictions, ignore_index=True))
-    _save_sample_grid(run_dir / "samples.png", syn_hold if n_hold else syn_train, refined_hold if n_hold else refined_train,
-                      syn_hold_gaze if n_hold else syn_gaze, test_images)
+    _save_sample_grid(run_dir / "samples.png", syn_hold if n_hold else syn_train,
+                      refined_hold if n_hold else refined_train, test_images)
 
     total = time.perf_counter() - started
     for record in method_records + reference_records:
@@ -324,9 +330,10 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
     log(f"finished in {total:.0f} s")
 
 
-def _save_sample_grid(path: Path, synthetic: torch.Tensor, refined: torch.Tensor, gaze: np.ndarray,
-                      real: torch.Tensor, count: int = 8) -> None:
+def _save_sample_grid(path: Path, synthetic: torch.Tensor, refined: torch.Tensor, real: torch.Tensor,
+                      count: int = 8) -> None:
     from benchmark.grids import save_comparison_grid
 
     rows = {"synthetic": to_uint8(synthetic[:count]), "refined": to_uint8(refined[:count]), "real": to_uint8(real[:count])}
-    save_comparison_grid(path, rows, gaze=gaze[:count], title="synthetic / refined / real (held-out samples)")
+    # No gaze arrows: the grid draws one gaze on every row, and the real row shows other eyes than the synthetic one.
+    save_comparison_grid(path, rows, title="synthetic / refined (same eyes) / real (other eyes), held out")

@@ -56,7 +56,8 @@ def method_table(records: pd.DataFrame) -> Table:
     """The paper's Table 3: mean angular error on the real test set per estimator x refiner (+ references)."""
     methods = records[records["kind"] == "method"]
     table = _aggregate(methods, ["real_test", "estimator", "refiner", "n_train"], {"mean error (deg)": "mean_angular_error_deg"})
-    references = records[records["kind"] == "reference"].drop_duplicates(["run", "estimator"])
+    # References depend only on the test set (and the seed), not on the refiner: one value per seed.
+    references = records[records["kind"] == "reference"].drop_duplicates(["real_test", "estimator", "seed"])
     if not references.empty:
         ref_table = _aggregate(references, ["real_test", "estimator"], {"mean error (deg)": "mean_angular_error_deg"})
         ref_table["refiner"] = "(reference)"
@@ -96,7 +97,7 @@ def realism_table(records: pd.DataFrame) -> Table:
     present = {label: col for label, col in REALISM_COLUMNS.items() if col in runs and runs[col].notna().any()}
     if runs.empty or not present:
         return Table("Realism (no run recorded realism metrics)", pd.DataFrame(columns=["real", "refiner", "seeds"]))
-    table = _aggregate(runs, ["real", "refiner"], present)
+    table = _aggregate(runs, ["real", "refiner", "n_train"], present).rename(columns={"n_train": "n train"})
     return Table("Realism per refiner, on held-out images (mean ± s.e. over seeds)", table)
 
 

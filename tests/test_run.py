@@ -117,7 +117,8 @@ def test_default_real_domain_is_announced_as_a_stand_in(tmp_path):
     run_dir = run_benchmark(config, log=messages.append)
     assert any("STAND-IN" in m for m in messages)
     _, metric_records = records.read_run(run_dir)
-    assert metric_records[0]["real_is_stand_in"] and metric_records[0]["real_test"] == "sim?style=target"
+    assert metric_records[0]["real_is_stand_in"] and "stand-in" in metric_records[0]["real_test"]
+    assert metric_records[0]["synthetic"] == f"sim?n={N_SYNTHETIC}&seed=0"
 
 
 @pytest.mark.parametrize("problem, args, message", [

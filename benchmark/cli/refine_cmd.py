@@ -1,11 +1,27 @@
-"""`bench refine`: not built yet (its issue fills this module)."""
+"""`bench refine`: train a refiner on synthetic and unlabelled real images and save its checkpoint folder."""
 
 import click
 
-from benchmark.errors import UserInputError
+from refiners.registry import REFINERS
 
 
-@click.command(name="refine", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def command():
-    """Not built yet."""
-    raise UserInputError("'bench refine' is not built yet.")
+@click.command(name="refine")
+@click.option("--refiner", "refiner", required=True, help=f"Refiner name: {', '.join(REFINERS)}.")
+@click.option("--synthetic", "synthetic", required=True, help="Synthetic source spec, e.g. sim?n=20000 or npz:syn.npz.")
+@click.option("--real", "real", required=True, help="Real source spec (images only; labels are never read), e.g. npz:dev.npz.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Checkpoint folder.")
+@click.option("--steps", type=int, default=None, help="Adversarial steps (default: the preset's).")
+@click.option("--preset", default="cpu", show_default=True, help="cpu (2-core CPU, ~1-2 min) or paper (the paper's sizes, GPU).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--n-synthetic", type=int, default=None, help="Use this many synthetic images (seeded draw); default all.")
+@click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
+def command(refiner, synthetic, real, out_dir, steps, preset, device, seed, n_synthetic, resume):
+    """Train a refiner and save weights, config, optimiser state and history buffer to --out."""
+    from refiners.training import train_refiner_from_specs
+
+    train_refiner_from_specs(
+        refiner, synthetic, real, out_dir,
+        steps=steps, preset=preset, device=device, seed=seed, n_synthetic=n_synthetic, resume=resume,
+    )
+    click.echo(f"saved refiner '{refiner}' to {out_dir}")

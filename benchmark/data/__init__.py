@@ -11,6 +11,7 @@ from benchmark.data.mpiigaze import MpiiGazeSource
 from benchmark.data.own_format import H5Source, NpzSource, write_own_format
 from benchmark.data.unityeyes import UnityEyesSource
 from benchmark.errors import UserInputError
+from benchmark.simulator.source import SimSource
 
 SOURCE_KINDS: dict[str, type[EyeSource]] = {
     "npz": NpzSource,
@@ -18,6 +19,7 @@ SOURCE_KINDS: dict[str, type[EyeSource]] = {
     "mpiigaze": MpiiGazeSource,
     "unityeyes": UnityEyesSource,
     "kaggle": KaggleGazeSource,
+    "sim": SimSource,
 }
 
 

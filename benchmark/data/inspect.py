@@ -59,8 +59,9 @@ def describe_source(source: EyeSource, progress: bool = True) -> SourceInfo:
     low, high, total = np.full(2, np.inf), np.full(2, -np.inf), np.zeros(2)
     for indices in tqdm(in_chunks(np.arange(len(source))), desc="reading", unit="chunk", disable=not progress):
         data = source.read(indices)
-        pixels = data.images.astype(np.float64)
-        pixel_sum, pixel_square_sum = pixel_sum + pixels.sum(), pixel_square_sum + np.square(pixels).sum()
+        flat = data.images.reshape(-1)  # sums without a float copy of the chunk: memory stays one chunk
+        pixel_sum += float(flat.sum(dtype=np.int64))
+        pixel_square_sum += float(np.einsum("i,i->", flat, flat, dtype=np.float64))
         if data.gaze is not None:
             gaze = degrees(data.gaze.astype(np.float64))
             low, high, total = np.minimum(low, gaze.min(0)), np.maximum(high, gaze.max(0)), total + gaze.sum(0)

@@ -184,7 +184,7 @@ class _MatFolder:
         images = getattr(record, "image", None)
         vectors = getattr(record, "gaze", None)
         if images is None or vectors is None:
-            raise UserInputError(f"{where}: expected data.{eye}.image and data.{eye}.gaze as in MPIIGaze's Normalized files.")
+            raise UserInputError(f"{where}: expected data.{eye}.image and data.{eye}.gaze as MPIIGaze's Normalized files hold.")
         images, vectors = _as_rows(images, 3), _as_rows(vectors, 2).astype(np.float64)
         if images.dtype != np.uint8 or images.shape != (count, *EYE_SIZE):
             raise UserInputError(
@@ -194,10 +194,10 @@ class _MatFolder:
             raise UserInputError(f"{where}: data.{eye}.gaze has shape {vectors.shape}; expected ({count}, 3) vectors.")
         norms = np.linalg.norm(vectors, axis=1)
         if not np.all(np.abs(norms - 1.0) < 0.1):  # NaN fails this too
-            raise UserInputError(f"{where}: data.{eye}.gaze holds non-unit or NaN vectors; expected unit 3-D gaze vectors.")
+            raise UserInputError(f"{where}: data.{eye}.gaze holds non-unit or NaN vectors; expected unit 3-D vectors.")
         pitchyaw = vector_to_pitchyaw(vectors).astype(np.float32)
         if eye == "right":
-            images, pitchyaw = mirror_images(images), pitchyaw
+            images, pitchyaw = mirror_images(images), mirror_pitchyaw(pitchyaw)
         check_gaze(pitchyaw, where)
         return images, pitchyaw
 
@@ -221,36 +221,34 @@ class _HystsH5:
 
     def __init__(self, path: Path, spec: SourceSpec):
         if spec.options.get("subset") not in (None, "eval"):
-            raise UserInputError(f"{spec.text}: an MPIIGaze.h5 holds the Evaluation Subset only; expected no subset option or subset=eval.")
+            raise UserInputError(
+                f"{spec.text}: an MPIIGaze.h5 holds the Evaluation Subset only; expected no subset option or subset=eval."
+            )
         try:
             self._file = h5py.File(path, "r")
         except OSError as exc:
             raise UserInputError(f"{spec.text}: cannot read {path} as HDF5 ({exc}).") from None
         available = sorted(k for k in self._file if PERSON_NAME.fullmatch(k) and isinstance(self._file[k], h5py.Group))
-        self._groups = []
-        for person in _select_people(available, spec, path):
-            group = self._file[person]
-            images, gaze = group.get("image"), group.get("gaze")
-            if not isinstance(images, h5py.Dataset) or not isinstance(gaze, h5py.Dataset):
-                raise UserInputError(f"{spec.text}: {path} group {person} lacks 'image' or 'gaze'; expected both datasets.")
-            if images.dtype != np.uint8 or images.ndim != 3:
-                raise UserInputError(f"{spec.text}: {person}/image is {images.dtype} {images.shape}; expected uint8 (N, H, W).")
-            if self._groups and images.shape[1:] != self._groups[0][0].shape[1:]:
-                raise UserInputError(
-                    f"{spec.text}: {person}/image holds {images.shape[1]}x{images.shape[2]} images but "
-                    f"{self._groups[0][0].name} holds {self._groups[0][0].shape[1]}x{self._groups[0][0].shape[2]}; expected one size."
-                )
-            if gaze.shape != (images.shape[0], 2):
-                raise UserInputError(f"{spec.text}: {person}/gaze has shape {gaze.shape}; expected ({images.shape[0]}, 2) pitch/yaw.")
-            self._groups.append((images, gaze))
+        self._groups = [self._checked_group(person, spec) for person in _select_people(available, spec, path)]
         self._offsets = np.cumsum([0] + [images.shape[0] for images, _ in self._groups])
+
+    def _checked_group(self, person: str, spec: SourceSpec) -> tuple[h5py.Dataset, h5py.Dataset]:
+        images, gaze = self._file[person].get("image"), self._file[person].get("gaze")
+        where = f"{spec.text} ({person})"
+        if not isinstance(images, h5py.Dataset) or not isinstance(gaze, h5py.Dataset):
+            raise UserInputError(f"{where}: the group lacks 'image' or 'gaze'; expected both datasets.")
+        if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != EYE_SIZE:
+            raise UserInputError(
+                f"{where}: image is {images.dtype} {images.shape}; expected one size, uint8 (N, 36, 60), for everyone."
+            )
+        if gaze.shape != (images.shape[0], 2):
+            raise UserInputError(f"{where}: gaze has shape {gaze.shape}; expected ({images.shape[0]}, 2) pitch/yaw.")
+        return images, gaze
 
     def __len__(self):
         return int(self._offsets[-1])
 
-    @property
-    def image_shape(self):
-        return tuple(self._groups[0][0].shape[1:])
+    image_shape = EYE_SIZE
 
     def read(self, indices: np.ndarray) -> EyeData:
         images = [np.zeros((0, *self.image_shape), np.uint8)]

@@ -44,11 +44,11 @@ def uniform(keys: torch.Tensor, stream: int) -> torch.Tensor:
 # (near-black irises, thick lash band, bright lid fold, harsher light, blurrier and noisier camera).
 STYLES: dict[str, dict[str, tuple[float, float]]] = {
     "default": {
-        "eye_dx": (-1.5, 1.5), "eye_dy": (-1.5, 1.5),  # eyeball centre offset from the crop centre, px
+        "eye_dx": (-2.5, 2.5), "eye_dy": (-2.5, 1.0),  # eyeball centre offset from the crop centre, px
         "rotation_radius": (10.5, 13.0),  # eyeball centre to iris centre, px
         "iris_radius": (7.0, 9.0), "pupil_fraction": (0.3, 0.5),
         "lid_half_width": (21.0, 25.0), "lid_dx": (-1.5, 1.5), "lid_dy": (-1.0, 1.5),
-        "upper_opening": (6.0, 9.5), "lower_opening": (4.0, 6.5), "lid_follow": (6.0, 10.0),
+        "upper_opening": (6.0, 9.5), "lower_opening": (4.0, 6.5), "lid_follow": (9.0, 14.0),
         "canthal_tilt": (-0.05, 0.15), "upper_skew": (-0.25, 0.05), "lower_skew": (-0.05, 0.25),
         "sclera": (0.72, 0.95), "sclera_shade": (0.15, 0.4), "lid_shadow": (0.1, 0.35),
         "iris": (0.2, 0.5), "iris_texture": (0.05, 0.2), "iris_spokes": (9.0, 25.0), "iris_gradient": (-0.3, 0.3),
@@ -60,11 +60,11 @@ STYLES: dict[str, dict[str, tuple[float, float]]] = {
         "blur": (0.0, 0.6), "noise": (0.003, 0.015), "gain": (0.9, 1.1), "gamma": (0.85, 1.15),
     },
     "target": {
-        "eye_dx": (-1.0, 1.0), "eye_dy": (-1.0, 1.0),
+        "eye_dx": (-2.0, 2.0), "eye_dy": (-3.0, 0.0),
         "rotation_radius": (10.5, 13.0),
         "iris_radius": (7.5, 9.5), "pupil_fraction": (0.35, 0.55),
         "lid_half_width": (22.0, 26.0), "lid_dx": (-2.0, 2.0), "lid_dy": (-1.0, 2.0),
-        "upper_opening": (5.0, 8.0), "lower_opening": (4.0, 6.0), "lid_follow": (6.0, 10.0),
+        "upper_opening": (5.0, 8.0), "lower_opening": (4.0, 6.0), "lid_follow": (9.0, 14.0),
         "canthal_tilt": (0.0, 0.2), "upper_skew": (-0.35, -0.05), "lower_skew": (0.05, 0.35),
         "sclera": (0.5, 0.7), "sclera_shade": (0.3, 0.55), "lid_shadow": (0.3, 0.55),
         "iris": (0.04, 0.14), "iris_texture": (0.0, 0.05), "iris_spokes": (9.0, 25.0), "iris_gradient": (-0.1, 0.1),

@@ -13,13 +13,9 @@ from __future__ import annotations
 import torch
 
 from benchmark.geometry import pitchyaw_to_vector
-from benchmark.simulator.params import TEXTURE_GRID, mix32
+from benchmark.simulator.params import mix32
 
 HEIGHT, WIDTH = 36, 60
-
-
-def _soft_step(x: torch.Tensor, width: float = 0.5) -> torch.Tensor:
-    return torch.sigmoid(x / width)
 
 
 def _upsample_texture(grid: torch.Tensor, height: int, width: int) -> torch.Tensor:
@@ -65,10 +61,10 @@ def equalize_histogram(images: torch.Tensor) -> torch.Tensor:
 
 def render(params: dict[str, torch.Tensor], equalize: bool = True) -> torch.Tensor:
     """Render uint8 (N, 36, 60) eyes from `draw_params` output (tensors on the device to render on)."""
-    return _finish(_render_float(params), params, equalize)
+    return apply_camera(render_scene(params), params, equalize)
 
 
-def _render_float(params: dict[str, torch.Tensor]) -> torch.Tensor:
+def render_scene(params: dict[str, torch.Tensor]) -> torch.Tensor:
     """The scene in [0, 1] floats, before camera noise. Terms that depend on x only (shape (N, 1, W)) or
     y only ((N, H, 1)) stay small and meet in one broadcast op: full-size work is what costs."""
     device = params["keys"].device
@@ -107,11 +103,11 @@ def _render_float(params: dict[str, torch.Tensor]) -> torch.Tensor:
     # Eyelids live on the head: the head pose moves them, the eye-in-head pitch opens and closes them.
     # u runs along the lid from -1 (inner corner, image left) to +1; v is the distance across it in px.
     lx = ex + p["lid_dx"] + 0.4 * p["rotation_radius"] * hx
-    ly = ey + p["lid_dy"] + 0.4 * p["rotation_radius"] * hy
+    lift = torch.sin(p["eye_pitch"]) * p["lid_follow"]
+    ly = ey + p["lid_dy"] + 0.4 * p["rotation_radius"] * hy - 0.2 * lift
     tilt_c, tilt_s = torch.cos(p["canthal_tilt"]), torch.sin(p["canthal_tilt"])  # > 0 raises the outer corner
     u = (x - lx) * (tilt_c / p["lid_half_width"]) - (y - ly) * (tilt_s / p["lid_half_width"])
     v = (x - lx) * tilt_s + (y - ly) * tilt_c
-    lift = torch.sin(p["eye_pitch"]) * p["lid_follow"]
     upper_open = (p["upper_opening"] + lift).clamp_min(0.5)
     lower_open = (p["lower_opening"] - 0.25 * lift).clamp_min(1.0)
     u_abs = u.abs()
@@ -151,7 +147,7 @@ def _render_float(params: dict[str, torch.Tensor]) -> torch.Tensor:
     return skin.addcmul_(eyeball.sub_(skin), inside)
 
 
-def _finish(img: torch.Tensor, params: dict[str, torch.Tensor], equalize: bool) -> torch.Tensor:
+def apply_camera(img: torch.Tensor, params: dict[str, torch.Tensor], equalize: bool) -> torch.Tensor:
     """Camera: defocus, exposure and sensor noise; then 8-bit quantisation and optional equalisation."""
     p = {k: params[k].to(torch.float32).view(-1, 1, 1) for k in ("blur", "gain", "gamma", "noise")}
     img = img.lerp_(_blur(img), p["blur"]).mul_(p["gain"]).clamp_(1e-4, 1.0).pow_(p["gamma"])

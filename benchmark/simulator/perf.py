@@ -1,0 +1,53 @@
+"""Simulator throughput: images per second for parameter draws + render + equalisation (a benchmark, not a test)."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from benchmark.device import resolve_device
+from benchmark.simulator.params import LabelRange, draw_params
+from benchmark.simulator.render import HEIGHT, WIDTH, apply_camera, render_scene
+
+
+def measure_throughput(
+    device: str = "auto", n: int = 20000, style: str = "default", batch: int | None = None, compile: bool = False
+) -> dict:
+    """Render n images (after one warm-up batch) and report images/s; `compile` fuses the renderer with
+    torch.compile (long first-call compile, then fewer memory passes)."""
+    dev = resolve_device(device)
+    batch = batch or (65536 if dev.type == "cuda" else 512)
+    batch = min(batch, n)
+    render_float = torch.compile(render_scene, dynamic=False) if compile else render_scene
+
+    def render_batch(start: int) -> torch.Tensor:
+        params = draw_params(0, torch.arange(start, start + batch, device=dev), style, LabelRange())
+        return apply_camera(render_float(params), params, equalize=True)
+
+    warm_start = time.perf_counter()
+    render_batch(0)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    warmup_s = time.perf_counter() - warm_start
+    batches = max(1, n // batch)
+    start = time.perf_counter()
+    for i in range(batches):
+        render_batch((i + 1) * batch)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    elapsed = time.perf_counter() - start
+    return {
+        "benchmark": "simulator",
+        "device": str(dev),
+        "device_name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
+        "threads": torch.get_num_threads(),
+        "style": style,
+        "image_size": [HEIGHT, WIDTH],
+        "batch": batch,
+        "images": batches * batch,
+        "compiled": compile,
+        "warmup_s": round(warmup_s, 3),
+        "seconds": round(elapsed, 3),
+        "images_per_s": round(batches * batch / elapsed, 1),
+    }

@@ -1,0 +1,124 @@
+"""`sim`: the built-in eye simulator as a lazy, reproducible data source.
+
+Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
+  n         number of images (default 20000)
+  seed      integer >= 0 (default 0); image i is a pure function of (seed, i, style, labels)
+  style     default | target  (target is a different appearance that STANDS IN for real eyes; not real data)
+  equalize  1 | 0: histogram-equalise each image like real MPIIGaze (default 1)
+  pitch     LOW,HIGH gaze pitch range in degrees (default -40,20)
+  yaw       LOW,HIGH gaze yaw range in degrees (default -45,45)
+  head      largest |head pitch| and |head yaw| in degrees (default 20)
+  device    auto | cpu | cuda: where to render (default cpu)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from benchmark.data.base import EyeData, EyeSource, SourceSpec
+from benchmark.device import resolve_device
+from benchmark.errors import UserInputError
+from benchmark.simulator.params import STYLES, LabelRange, draw_params
+from benchmark.simulator.render import HEIGHT, WIDTH, render
+
+DEFAULT_COUNT = 20000
+OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "device")
+# Images rendered per batch: large enough to amortise per-op overhead, small enough to stay in cache.
+RENDER_BATCH = 512
+
+
+def render_images(
+    indices: np.ndarray | torch.Tensor,
+    seed: int = 0,
+    style: str = "default",
+    labels: LabelRange = LabelRange(),
+    equalize: bool = True,
+    device: torch.device | str = "cpu",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Render the images at `indices`: uint8 (N, 36, 60) and float32 (N, 2) gaze, both on `device`."""
+    idx = torch.as_tensor(np.asarray(indices), dtype=torch.int64, device=device)
+    params = draw_params(seed, idx, style, labels)
+    return render(params, equalize=equalize), params["gaze"].to(torch.float32)
+
+
+def _number(spec: SourceSpec, key: str, default, kind=float):
+    text = spec.options.get(key)
+    if text is None:
+        return default
+    try:
+        return kind(text)
+    except ValueError:
+        raise UserInputError(f"{spec.text}: option {key}={text!r} is not a {kind.__name__}.") from None
+
+
+def _range(spec: SourceSpec, key: str, default: tuple[float, float], limit: float) -> tuple[float, float]:
+    text = spec.options.get(key)
+    if text is None:
+        return default
+    parts = text.split(",")
+    try:
+        low, high = (float(part) for part in parts)
+    except ValueError:
+        raise UserInputError(f"{spec.text}: option {key}={text!r} should be LOW,HIGH in degrees, e.g. {key}=-30,30.") from None
+    if not -limit <= low < high <= limit:
+        raise UserInputError(f"{spec.text}: option {key}={text!r} should satisfy -{limit:g} <= LOW < HIGH <= {limit:g} degrees.")
+    return low, high
+
+
+class SimSource(EyeSource):
+    """Procedurally rendered left eyes with exact gaze labels, rendered on demand from (seed, index)."""
+
+    def __init__(self, spec: SourceSpec):
+        super().__init__(spec)
+        unknown = sorted(set(spec.options) - set(OPTIONS))
+        if unknown:
+            raise UserInputError(f"{spec.text}: unknown option {unknown[0]!r}; expected some of {', '.join(OPTIONS)}.")
+        if spec.path:
+            raise UserInputError(f"{spec.text}: 'sim' takes no path; write options as sim?n=20000&style=target.")
+        self.count = _number(spec, "n", DEFAULT_COUNT, int)
+        self.seed = _number(spec, "seed", 0, int)
+        if self.count < 1 or self.seed < 0:
+            raise UserInputError(f"{spec.text}: expected n >= 1 and seed >= 0.")
+        self.style = spec.options.get("style", "default")
+        if self.style not in STYLES:
+            raise UserInputError(f"{spec.text}: unknown style {self.style!r}; expected one of {', '.join(STYLES)}.")
+        equalize = spec.options.get("equalize", "1")
+        if equalize not in ("0", "1"):
+            raise UserInputError(f"{spec.text}: option equalize={equalize!r} should be 0 or 1.")
+        self.equalize = equalize == "1"
+        head = _number(spec, "head", LabelRange.head)
+        if not 0 <= head <= 60:
+            raise UserInputError(f"{spec.text}: option head={head:g} should be between 0 and 60 degrees.")
+        self.labels = LabelRange(
+            pitch=_range(spec, "pitch", LabelRange.pitch, 80.0), yaw=_range(spec, "yaw", LabelRange.yaw, 80.0), head=head
+        )
+        self.device = resolve_device(spec.options.get("device", "cpu"))
+        self.is_stand_in = self.style == "target"
+
+    @property
+    def name(self) -> str:
+        return f"{self.spec.text} (stand-in, not real data)" if self.is_stand_in else self.spec.text
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        return HEIGHT, WIDTH
+
+    @property
+    def has_labels(self) -> bool:
+        return True
+
+    def _read(self, indices: np.ndarray) -> EyeData:
+        images, gaze = [], []
+        for start in range(0, len(indices), RENDER_BATCH):
+            batch_images, batch_gaze = render_images(
+                indices[start : start + RENDER_BATCH], self.seed, self.style, self.labels, self.equalize, self.device
+            )
+            images.append(batch_images.cpu().numpy())
+            gaze.append(batch_gaze.cpu().numpy())
+        if not images:
+            return EyeData(np.zeros((0, HEIGHT, WIDTH), np.uint8), np.zeros((0, 2), np.float32))
+        return EyeData(np.concatenate(images), np.concatenate(gaze))

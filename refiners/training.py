@@ -1,0 +1,60 @@
+"""Train a refiner from data-source specs: the library side of `bench refine`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from benchmark.data import open_source
+from benchmark.device import resolve_device
+from benchmark.errors import UserInputError
+from benchmark.images import to_model_tensor
+from refiners.base import Refiner
+from refiners.registry import create_refiner
+
+
+def load_images(spec: str, n: int | None, seed: int) -> torch.Tensor:
+    """Images only (labels are dropped at once: a refiner never learns from them), as model tensors."""
+    source = open_source(spec)
+    count = len(source) if n is None else n
+    if count < 1:
+        raise UserInputError(f"--n-synthetic must be at least 1, got {count}.")
+    indices = np.arange(len(source)) if count >= len(source) else np.sort(
+        np.random.default_rng(seed).choice(len(source), size=count, replace=False)
+    )
+    return to_model_tensor(source.read(indices).images)
+
+
+def train_refiner_from_specs(
+    refiner: str,
+    synthetic_spec: str,
+    real_spec: str,
+    out_dir: Path | str,
+    *,
+    steps: int | None = None,
+    preset: str = "cpu",
+    device: str = "auto",
+    seed: int = 0,
+    n_synthetic: int | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    **overrides: Any,
+) -> Refiner:
+    """Create `refiner`, fit it on the two sources, save it to out_dir (checkpoints and grids land there too)."""
+    if steps is not None:
+        if steps < 0:
+            raise UserInputError(f"--steps must be 0 or more, got {steps}.")
+        overrides["adversarial_steps"] = steps
+    model = create_refiner(refiner, preset=preset, seed=seed, **overrides)
+    torch_device = resolve_device(device)
+    synthetic = load_images(synthetic_spec, n_synthetic, seed)
+    real = load_images(real_spec, None, seed)
+    if synthetic.shape[1:] != real.shape[1:]:
+        raise UserInputError(f"Synthetic images are {tuple(synthetic.shape[2:])} but real ones {tuple(real.shape[2:])}; expected one size.")
+    out = Path(out_dir)
+    model.fit(synthetic, real, device=torch_device, out_dir=out, resume=resume, progress=progress)
+    model.save(out)
+    return model

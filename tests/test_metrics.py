@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from benchmark.images import to_model_tensor
+from benchmark.metrics import angular_errors, cumulative_curve, summarize_errors
+from benchmark.references import mean_gaze_reference, real_label_ceiling
+
+
+def test_summary_of_hand_made_errors():
+    errors = np.array([1.0, 3.0, 5.0, 6.0, 8.0, 12.0, 20.0])
+    summary = summarize_errors(errors)
+    assert summary["n"] == 7
+    assert summary["mean_angular_error_deg"] == pytest.approx(55.0 / 7)
+    assert summary["median_angular_error_deg"] == 6.0
+    assert summary["std_angular_error_deg"] == pytest.approx(np.sqrt(np.mean((errors - 55.0 / 7) ** 2)))
+    # "within d" counts an error of exactly d as within
+    expected = {"3": 2, "5": 3, "7": 4, "10": 5, "15": 6}
+    assert summary["within_deg"] == {k: pytest.approx(100.0 * v / 7) for k, v in expected.items()}
+
+
+@pytest.mark.parametrize("bad", [np.array([]), np.array([1.0, np.nan])])
+def test_summary_refuses_empty_or_nan(bad):
+    with pytest.raises(ValueError):
+        summarize_errors(bad)
+
+
+def test_cumulative_curve_is_monotone_and_exact():
+    errors = np.random.default_rng(0).gamma(2.0, 4.0, 500)
+    thresholds, percent = cumulative_curve(errors, max_deg=25, step=0.5)
+    assert thresholds[0] == 0.0 and thresholds[-1] == 25.0 and len(thresholds) == 51
+    assert np.all(np.diff(percent) >= 0)
+    assert percent[thresholds == 7.0][0] == pytest.approx(100.0 * np.mean(errors <= 7.0))
+
+
+def test_angular_errors_matches_hand_values_and_checks_shapes():
+    pred = np.radians([[0.0, 10.0], [5.0, 0.0]])
+    true = np.radians([[0.0, 0.0], [-5.0, 0.0]])
+    np.testing.assert_allclose(angular_errors(pred, true), [10.0, 10.0], atol=1e-6)
+    with pytest.raises(ValueError):
+        angular_errors(pred, true[:1])
+
+
+def test_mean_gaze_reference_on_symmetric_gaze():
+    gaze = np.radians([[0.0, -12.0], [0.0, 12.0]])
+    np.testing.assert_allclose(mean_gaze_reference(gaze), [12.0, 12.0], atol=1e-6)
+
+
+def test_real_label_ceiling_is_far_below_mean_gaze_on_p00(p00_dev):
+    data = np.load(p00_dev)
+    images, gaze = to_model_tensor(data["images"]), data["gaze"]
+    mean_gaze = mean_gaze_reference(gaze).mean()
+    ceiling = real_label_ceiling(images, gaze, folds=5, seed=0)
+    assert ceiling.shape == (len(gaze),)
+    assert 8.0 < mean_gaze < 9.0  # GUIDE: 8.4 deg
+    assert ceiling.mean() < 0.5 * mean_gaze  # GUIDE: about 3.0 deg

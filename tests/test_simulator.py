@@ -1,0 +1,136 @@
+"""The built-in simulator: reproducible, lazy, labelled, in range, two distinct styles, and the images carry the gaze."""
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from sklearn.decomposition import PCA
+from sklearn.linear_model import Ridge
+
+from benchmark.data import open_source, write_own_format
+from benchmark.errors import UserInputError
+from benchmark.geometry import angular_error_deg, pitchyaw_to_vector
+from benchmark.simulator.params import STYLES, LabelRange, draw_params, head_rotation
+from benchmark.simulator.render import equalize_histogram
+
+
+def test_same_seed_same_images_and_other_seed_differs():
+    a = open_source("sim?n=64&seed=3").load()
+    b = open_source("sim?n=64&seed=3").load()
+    c = open_source("sim?n=64&seed=4").load()
+    assert np.array_equal(a.images, b.images) and np.array_equal(a.gaze, b.gaze)
+    assert not np.array_equal(a.images, c.images)
+
+
+def test_index_sets_agree_on_shared_indices():
+    source = open_source("sim?n=5000&seed=1")
+    first = source.read(np.arange(0, 40))
+    second = source.read([4999, 17, 3, 17, 1024])
+    assert np.array_equal(second.images[1], first.images[17]) and np.array_equal(second.images[3], first.images[17])
+    assert np.array_equal(second.images[2], first.images[3])
+    assert np.array_equal(second.gaze[2], first.gaze[3])
+
+
+def test_images_are_uint8_36x60_and_labels_in_the_configured_range():
+    data = open_source("sim?n=2000&pitch=-30,10&yaw=-20,40").load()
+    assert data.images.dtype == np.uint8 and data.images.shape == (2000, 36, 60)
+    assert data.gaze.dtype == np.float32 and data.gaze.shape == (2000, 2)
+    pitch, yaw = np.degrees(data.gaze).T
+    assert -30 <= pitch.min() < -27 and 7 < pitch.max() <= 10
+    assert -20 <= yaw.min() < -17 and 37 < yaw.max() <= 40
+
+
+def test_default_labels_cover_real_mpiigaze_range():
+    gaze = np.degrees(open_source("sim?n=3000").load().gaze)
+    assert gaze[:, 0].min() < -35 and gaze[:, 0].max() > 15  # real pitch is about -23..+5
+    assert gaze[:, 1].min() < -40 and gaze[:, 1].max() > 40  # real yaw is about -42..+39
+
+
+def test_head_rotation_maps_forward_to_head_gaze_and_eye_pitch_composes():
+    head = torch.tensor([[0.2, -0.3], [-0.1, 0.4]], dtype=torch.float64)
+    forward = torch.tensor([0.0, 0.0, -1.0], dtype=torch.float64)
+    assert torch.allclose(head_rotation(head) @ forward, pitchyaw_to_vector(head))
+    params = draw_params(0, torch.arange(200), "default", LabelRange())
+    # Head within bounds; eye-in-head pitch is the gaze seen from the head, so it differs from the label.
+    assert params["head"].abs().max() <= np.radians(20) + 1e-9
+    assert not torch.allclose(params["eye_pitch"], params["gaze"][:, 0])
+
+
+def test_equalized_images_use_the_full_range_like_mpiigaze():
+    images = open_source("sim?n=200").load().images
+    assert images.min(axis=(1, 2)).max() == 0 and images.max(axis=(1, 2)).min() == 255
+    assert 110 < images.mean() < 150  # real MPIIGaze: mean about 129
+    raw = open_source("sim?n=200&equalize=0").load().images
+    assert not np.array_equal(raw, images)
+
+
+def test_equalize_histogram_makes_a_flat_cumulative_histogram():
+    ramp = torch.arange(100, 160, dtype=torch.uint8).repeat(36, 1).unsqueeze(0)
+    out = equalize_histogram(ramp)[0]
+    assert out.min() == 0 and out.max() == 255 and bool((out[:, 1:] > out[:, :-1]).all())
+
+
+def test_iris_moves_left_for_positive_yaw_and_up_for_positive_pitch():
+    """MPIIGaze geometry: darkest blob moves about -0.17 px per degree of yaw and of pitch."""
+    data = open_source("sim?n=1500&pitch=-15,15&yaw=-25,25").load()
+    images = data.images.astype(np.float32)
+    threshold = np.percentile(images.reshape(len(images), -1), 8, axis=1)[:, None, None]
+    weight = np.clip(threshold - images, 0, None) + 1e-3
+    ys, xs = np.mgrid[:36, :60]
+    cx = (weight * xs).sum((1, 2)) / weight.sum((1, 2))
+    cy = (weight * ys).sum((1, 2)) / weight.sum((1, 2))
+    pitch, yaw = np.degrees(data.gaze).T
+    assert -0.3 < np.polyfit(yaw, cx, 1)[0] < -0.1
+    assert -0.3 < np.polyfit(pitch, cy, 1)[0] < -0.07
+
+
+def test_target_style_is_a_labelled_stand_in_that_looks_different():
+    default = open_source("sim?n=400&equalize=0")
+    target = open_source("sim?n=400&style=target&equalize=0")
+    assert target.is_stand_in and not default.is_stand_in
+    assert "stand-in, not real data" in target.name
+    assert set(STYLES["target"]) == set(STYLES["default"])  # same parameter streams -> same labels
+    a, b = default.load(), target.load()
+    assert np.array_equal(a.gaze, b.gaze)
+    # Target irises are near black and its camera noisier: darker dark pixels, stronger pixel-to-pixel steps.
+    dark_a, dark_b = (np.percentile(d.images.reshape(400, -1), 5, axis=1).mean() for d in (a, b))
+    edges_a, edges_b = (np.abs(np.diff(d.images.astype(np.float32), axis=2)).mean() for d in (a, b))
+    assert dark_b < dark_a - 20 and edges_b > edges_a * 1.05
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["sim?n=0", "sim?n=ten", "sim?seed=-1", "sim?style=photoreal", "sim?equalize=yes", "sim?pitch=10,-10",
+     "sim?yaw=1", "sim?head=90", "sim?colour=1", "sim:somefile", "sim?device=tpu"],
+)
+def test_bad_options_are_user_errors(spec):
+    with pytest.raises(UserInputError):
+        open_source(spec)
+
+
+def test_pca_ridge_on_5000_renders_predicts_held_out_gaze_within_3_degrees():
+    source = open_source("sim?n=6000&seed=7")
+    data = source.load()
+    features = data.images.reshape(len(data.images), -1).astype(np.float32) / 255.0
+    pca = PCA(n_components=100, random_state=0).fit(features[:5000])
+    model = Ridge(alpha=1.0).fit(pca.transform(features[:5000]), data.gaze[:5000])
+    predicted = model.predict(pca.transform(features[5000:]))
+    assert angular_error_deg(predicted, data.gaze[5000:]).mean() < 3.0
+
+
+def test_export_round_trip_through_h5(tmp_path):
+    from benchmark.cli.main import cli
+
+    out = tmp_path / "sim.h5"
+    result = CliRunner().invoke(cli, ["data", "export", "sim?n=300&seed=2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    back = open_source(f"h5:{out}").load()
+    original = open_source("sim?n=300&seed=2").load()
+    assert np.array_equal(back.images, original.images) and np.allclose(back.gaze, original.gaze)
+
+
+def test_write_own_format_round_trip(tmp_path):
+    original = open_source("sim?n=50&style=target").load()
+    write_own_format(tmp_path / "t.h5", original.images, original.gaze)
+    back = open_source(f"h5:{tmp_path / 't.h5'}").load()
+    assert np.array_equal(back.images, original.images) and np.array_equal(back.gaze, original.gaze)
