@@ -184,7 +184,7 @@ def _config_record(cfg: RunConfig, inputs: _Inputs, device: torch.device) -> dic
     }
 
 
-def _realism(cfg, inputs, device, syn_hold, syn_hold_gaze, refined_hold, real_hold, syn_train, syn_gaze, refined_train, trained, log):
+def _realism(cfg, device, syn_hold, syn_hold_gaze, refined_hold, real_hold, syn_train, syn_gaze, refined_train, trained, log):
     """Domain-classifier accuracy, Fréchet distances in the probe CNN's features, gaze drift.
 
     The probe is a CNN trained on UNREFINED synthetic images: gaze drift is the angle between a held-out
@@ -311,7 +311,7 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
     if cfg.realism:
         log("measuring realism on held-out images (domain classifier, Fréchet distance, gaze drift)")
         n = min(len(syn_hold), len(test_images))  # equal-sized sets, so accuracies and distances compare
-        realism = _realism(cfg, inputs, device, syn_hold[:n], syn_hold_gaze[:n], refined_hold[:n], test_images[:n],
+        realism = _realism(cfg, device, syn_hold[:n], syn_hold_gaze[:n], refined_hold[:n], test_images[:n],
                            syn_train, syn_gaze, refined_train, trained, log)
         for record in method_records:
             record.update(realism)

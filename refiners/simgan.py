@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -28,8 +27,10 @@ from tqdm.auto import tqdm
 
 from benchmark.device import autocast
 from benchmark.errors import UserInputError
+from benchmark.grids import save_comparison_grid
 from benchmark.images import CANONICAL_SIZE, to_uint8
 from refiners.base import (
+    CONFIG_FILE,
     Refiner,
     build_config,
     config_from_dict,
@@ -154,11 +155,13 @@ class SimGANRefiner(Refiner):
         write_atomic(Path(out_dir) / CHECKPOINT_FILE, lambda p: torch.save(state, p))
 
     def _load_state(self, checkpoint_dir: Path, *, expected_name: str | None = None) -> None:
+        if expected_name is not None and expected_name != self.name:
+            raise UserInputError(f"{checkpoint_dir} holds a checkpoint of refiner '{expected_name}', not '{self.name}'.")
         path = checkpoint_dir / CHECKPOINT_FILE
         if not path.is_file():
             raise UserInputError(f"{checkpoint_dir} has no {CHECKPOINT_FILE}; expected a folder written by `bench refine`.")
         state = torch.load(path, map_location="cpu", weights_only=True)
-        if state.get("refiner") != self.name or (expected_name and expected_name != self.name):
+        if state.get("refiner") != self.name:
             raise UserInputError(
                 f"{checkpoint_dir} holds a checkpoint of refiner '{state.get('refiner')}', not '{self.name}'."
             )
@@ -237,8 +240,8 @@ class SimGANRefiner(Refiner):
                     f"Only {len(images)} {label} images were given; refiner '{self.name}' needs at least one batch "
                     f"({cfg.batch_size}); give more images or a smaller batch_size."
                 )
-        if out_dir is not None and resume and (Path(out_dir) / CHECKPOINT_FILE).is_file():
-            self._load_state(Path(out_dir))
+        if out_dir is not None and resume and (Path(out_dir) / CONFIG_FILE).is_file():
+            self._load_state(Path(out_dir), expected_name=read_refiner_config(Path(out_dir))[0])
         self.prepare_training(device)
         mf = self._memory_format(device)
         synthetic = synthetic.to(device).contiguous(memory_format=mf)
@@ -256,8 +259,8 @@ class SimGANRefiner(Refiner):
             bar.set_postfix({k: (f"{v:.3g}" if isinstance(v, float) else v) for k, v in stats.items()}, refresh=False)
             bar.update(1)
             if out_dir is not None:
-                if self.step % cfg.checkpoint_every == 0 or self.step == self.total_steps:
-                    self.save(Path(out_dir))
+                if self.step % cfg.checkpoint_every == 0 and self.step < self.total_steps:
+                    self.save(Path(out_dir))  # the final state is saved once, after the loop
                 if self.step % cfg.grid_every == 0 or self.step == self.total_steps:
                     self._save_grid(Path(out_dir), grid_inputs)
         bar.close()
@@ -376,29 +379,9 @@ class SimGANRefiner(Refiner):
         with torch.no_grad(), self._autocast(synthetic.device):
             refined = self.refiner_net(synthetic).float()
         self.refiner_net.train(was_training)
-        save_grid(out_dir / "grids" / f"step_{self.step:07d}.png", to_uint8(synthetic), to_uint8(refined))
+        save_comparison_grid(
+            out_dir / "grids" / f"step_{self.step:07d}.png",
+            {"synthetic": to_uint8(synthetic), "refined": to_uint8(refined)},
+            title=f"{self.name}, step {self.step}",
+        )
 
-
-def save_grid(path: Path, synthetic: np.ndarray, refined: np.ndarray) -> None:
-    """A before/after PNG: benchmark.grids when that module exists, else a plain two-row matplotlib figure."""
-    try:
-        from benchmark.grids import save_comparison_grid
-    except ImportError:
-        save_comparison_grid = None
-    if save_comparison_grid is not None:
-        save_comparison_grid(path, {"synthetic": synthetic, "refined": refined})
-        return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    rows = {"synthetic": synthetic, "refined": refined}
-    fig, axes = plt.subplots(len(rows), len(synthetic), figsize=(len(synthetic) * 0.9, len(rows) * 0.7), squeeze=False)
-    for r, (label, images) in enumerate(rows.items()):
-        for c, image in enumerate(images):
-            axes[r, c].imshow(image, cmap="gray", vmin=0, vmax=255)
-            axes[r, c].axis("off")
-        axes[r, 0].set_title(label, fontsize=7, loc="left")
-    write_atomic(Path(path), lambda p: fig.savefig(p, format="png", dpi=100, bbox_inches="tight"))
-    plt.close(fig)

@@ -43,7 +43,10 @@ def train_refiner_from_specs(
     progress: bool = True,
     **overrides: Any,
 ) -> Refiner:
-    """Create `refiner`, fit it on the two sources, save it to out_dir (checkpoints and grids land there too)."""
+    """Create `refiner`, fit it on the two sources, save it to out_dir (checkpoints and grids land there too).
+
+    Both sources are converted to the canonical 35 x 55 by benchmark.images, so their native sizes may differ.
+    """
     if steps is not None:
         if steps < 0:
             raise UserInputError(f"--steps must be 0 or more, got {steps}.")
@@ -52,8 +55,6 @@ def train_refiner_from_specs(
     torch_device = resolve_device(device)
     synthetic = load_images(synthetic_spec, n_synthetic, seed)
     real = load_images(real_spec, None, seed)
-    if synthetic.shape[1:] != real.shape[1:]:
-        raise UserInputError(f"Synthetic images are {tuple(synthetic.shape[2:])} but real ones {tuple(real.shape[2:])}; expected one size.")
     out = Path(out_dir)
     model.fit(synthetic, real, device=torch_device, out_dir=out, resume=resume, progress=progress)
     model.save(out)

@@ -42,12 +42,12 @@ def _blob_images(n, seed, sharpness):
 
 
 def test_domain_classifier_is_at_chance_on_one_distribution():
-    accuracy = domain_classifier_accuracy(_blob_images(400, 0, 1.0), _blob_images(400, 1, 1.0), seed=0, device=CPU, epochs=4)
+    accuracy = domain_classifier_accuracy(_blob_images(200, 0, 1.0), _blob_images(200, 1, 1.0), seed=0, device=CPU, steps=100)
     assert 35.0 <= accuracy <= 65.0
 
 
 def test_domain_classifier_separates_different_distributions():
-    accuracy = domain_classifier_accuracy(_blob_images(400, 0, 1.0), _blob_images(400, 1, 8.0), seed=0, device=CPU, epochs=4)
+    accuracy = domain_classifier_accuracy(_blob_images(200, 0, 1.0), _blob_images(200, 1, 4.0), seed=0, device=CPU, steps=100)
     assert accuracy >= 95.0
 
 

@@ -100,13 +100,18 @@ def head_rotation(head_pitchyaw: torch.Tensor) -> torch.Tensor:
     return yaw_rot @ pitch_rot
 
 
-def draw_params(seed: int, indices: torch.Tensor, style: str, labels: LabelRange) -> dict[str, torch.Tensor]:
+def draw_params(
+    seed: int, indices: torch.Tensor, style: str, labels: LabelRange, people: int = 0
+) -> dict[str, torch.Tensor]:
     """All scene parameters of the images at `indices` (int64, any device): float64 tensors of shape (N,).
 
-    Also returns `gaze` (N, 2) float64 label, `head` (N, 2), `eye_pitch` (eye-in-head pitch, radians)
-    and `texture` (N, *TEXTURE_GRID) in [-1, 1].
+    Also returns `gaze` (N, 2) float64 label, `head` (N, 2), `eye_pitch` (eye-in-head pitch, radians),
+    `texture` (N, *TEXTURE_GRID) in [-1, 1] and `keys` (per-image hash keys, for pixel noise).
+    people = 0 gives every image its own appearance; people = K > 0 gives image i the appearance of
+    person i % K (one face, eye, light and camera per person; gaze, head pose and noise per image).
     """
     keys = image_keys(seed, indices)
+    look_keys = keys if people == 0 else mix32(image_keys(seed, indices % people) ^ 0x3C6EF372)
     ranges = STYLES[style]
     # Streams 0-9 are the labels; appearance streams follow in a fixed order.
     rad = math.pi / 180.0
@@ -121,9 +126,9 @@ def draw_params(seed: int, indices: torch.Tensor, style: str, labels: LabelRange
     eye_in_head = (head_rotation(head).transpose(1, 2) @ gaze_vector.unsqueeze(-1)).squeeze(-1)
     params = {"gaze": gaze, "head": head, "eye_pitch": vector_to_pitchyaw(eye_in_head)[:, 0]}
     for stream, (name, (low, high)) in enumerate(sorted(ranges.items()), start=10):
-        params[name] = low + (high - low) * uniform(keys, stream)
+        params[name] = low + (high - low) * uniform(look_keys, stream)
     grid_cells = TEXTURE_GRID[0] * TEXTURE_GRID[1]
-    cells = torch.stack([uniform(keys, 1000 + c) for c in range(grid_cells)], -1)
+    cells = torch.stack([uniform(look_keys, 1000 + c) for c in range(grid_cells)], -1)
     params["texture"] = (2.0 * cells - 1.0).reshape(-1, *TEXTURE_GRID)
     params["keys"] = keys
     return params

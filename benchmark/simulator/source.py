@@ -8,6 +8,8 @@ Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
   pitch     LOW,HIGH gaze pitch range in degrees (default -40,20)
   yaw       LOW,HIGH gaze yaw range in degrees (default -45,45)
   head      largest |head pitch| and |head yaw| in degrees (default 20)
+  people    0: every image a new random face, eye, light and camera (default); K > 0: image i shows
+            person i % K (appearance fixed per person; gaze, head pose and noise vary per image)
   device    auto | cpu | cuda: where to render (default cpu)
 """
 
@@ -23,7 +25,7 @@ from benchmark.simulator.params import STYLES, LabelRange, draw_params
 from benchmark.simulator.render import HEIGHT, WIDTH, render
 
 DEFAULT_COUNT = 20000
-OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "device")
+OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "people", "device")
 # Images rendered per batch: large enough to amortise per-op overhead, small enough to stay in cache.
 RENDER_BATCH = 512
 
@@ -35,10 +37,11 @@ def render_images(
     labels: LabelRange = LabelRange(),
     equalize: bool = True,
     device: torch.device | str = "cpu",
+    people: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Render the images at `indices`: uint8 (N, 36, 60) and float32 (N, 2) gaze, both on `device`."""
     idx = torch.as_tensor(np.asarray(indices), dtype=torch.int64, device=device)
-    params = draw_params(seed, idx, style, labels)
+    params = draw_params(seed, idx, style, labels, people)
     return render(params, equalize=equalize), params["gaze"].to(torch.float32)
 
 
@@ -78,8 +81,9 @@ class SimSource(EyeSource):
             raise UserInputError(f"{spec.text}: 'sim' takes no path; write options as sim?n=20000&style=target.")
         self.count = _number(spec, "n", DEFAULT_COUNT, int)
         self.seed = _number(spec, "seed", 0, int)
-        if self.count < 1 or self.seed < 0:
-            raise UserInputError(f"{spec.text}: expected n >= 1 and seed >= 0.")
+        self.people = _number(spec, "people", 0, int)
+        if self.count < 1 or self.seed < 0 or self.people < 0:
+            raise UserInputError(f"{spec.text}: expected n >= 1, seed >= 0 and people >= 0.")
         self.style = spec.options.get("style", "default")
         if self.style not in STYLES:
             raise UserInputError(f"{spec.text}: unknown style {self.style!r}; expected one of {', '.join(STYLES)}.")
@@ -115,7 +119,7 @@ class SimSource(EyeSource):
         images, gaze = [], []
         for start in range(0, len(indices), RENDER_BATCH):
             batch_images, batch_gaze = render_images(
-                indices[start : start + RENDER_BATCH], self.seed, self.style, self.labels, self.equalize, self.device
+                indices[start : start + RENDER_BATCH], self.seed, self.style, self.labels, self.equalize, self.device, self.people
             )
             images.append(batch_images.cpu().numpy())
             gaze.append(batch_gaze.cpu().numpy())

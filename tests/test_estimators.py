@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+import torch
+
+from benchmark.errors import UserInputError
+from benchmark.estimators import ESTIMATORS, create_estimator
+from benchmark.gaze_cnn import GazeNet
+from benchmark.metrics import angular_errors
+from benchmark.references import mean_gaze_reference
+
+CPU = torch.device("cpu")
+TINY_CNN = {"channels": (4, 4, 8, 8, 16), "fc_hidden": 32, "batch_size": 32, "lr": 3e-3}
+
+
+def _spot_images(n: int, seed: int):
+    """A learnable toy task: a bright spot on a dark background whose position encodes pitch and yaw."""
+    rng = np.random.default_rng(seed)
+    gaze = rng.uniform(-0.35, 0.35, size=(n, 2)).astype(np.float32)
+    rows, cols = np.mgrid[0:35, 0:55]
+    centre_row = 17 - 25 * gaze[:, 0]  # looking up (pitch > 0) moves the spot up
+    centre_col = 27 - 50 * gaze[:, 1]
+    d2 = (rows[None] - centre_row[:, None, None]) ** 2 + (cols[None] - centre_col[:, None, None]) ** 2
+    images = 2.0 * np.exp(-d2 / 18.0) - 1.0
+    return torch.as_tensor(images, dtype=torch.float32).unsqueeze(1), gaze
+
+
+def test_registry_names():
+    assert set(ESTIMATORS) == {"cnn", "rf", "knn"}
+
+
+@pytest.mark.parametrize(
+    "name, kwargs", [("svm", {}), ("cnn", {"preset": "huge"}), ("rf", {"n_trees": 3})]
+)
+def test_bad_names_are_user_errors(name, kwargs):
+    with pytest.raises(UserInputError, match="expected"):
+        create_estimator(name, **kwargs)
+
+
+def test_paper_widths_flatten_to_9600():
+    assert GazeNet((35, 55)).flatten_size == 9600
+
+
+def test_configs_say_preset_and_features():
+    for name in ESTIMATORS:
+        for preset in ESTIMATORS[name].PRESETS:
+            config = create_estimator(name, preset=preset, seed=3).config
+            assert config["preset"] == preset and config["seed"] == 3
+    assert "lighter" in create_estimator("cnn", preset="cpu").config["preset_note"]
+    assert "paper" in create_estimator("cnn", preset="paper").config["preset_note"]
+    assert "PCA" in create_estimator("knn").config["features"]
+
+
+def test_cnn_shapes_and_same_seed_same_numbers():
+    images, gaze = _spot_images(64, seed=0)
+    predictions = []
+    for _ in range(2):
+        model = create_estimator("cnn", seed=5, epochs=1, **TINY_CNN)
+        with pytest.raises(RuntimeError):
+            model.predict(images, device=CPU)
+        model.fit(images, gaze, device=CPU, progress=False)
+        predictions.append(model.predict(images[:10], device=CPU))
+    assert predictions[0].shape == (10, 2) and predictions[0].dtype == np.float32
+    np.testing.assert_array_equal(predictions[0], predictions[1])
+    assert model.features(images[:7], device=CPU).shape == (7, TINY_CNN["fc_hidden"])
+    assert model.config["steps_trained"] == 2 and model.config["flatten_size"] == 16 * 5 * 10
+
+
+@pytest.mark.parametrize(
+    "name, overrides",
+    [("cnn", {"epochs": 12, **TINY_CNN}), ("rf", {"n_estimators": 20}), ("knn", {})],
+)
+def test_short_fit_on_toy_task_beats_the_mean(name, overrides):
+    train_images, train_gaze = _spot_images(512, seed=1)
+    test_images, test_gaze = _spot_images(128, seed=2)
+    model = create_estimator(name, seed=0, **overrides)
+    model.fit(train_images, train_gaze, device=CPU, progress=False)
+    errors = angular_errors(model.predict(test_images, device=CPU), test_gaze)
+    assert errors.mean() < 0.5 * mean_gaze_reference(test_gaze).mean()

@@ -1,0 +1,67 @@
+"""`bench refine` and `bench perf refiner`: bad inputs end in one sentence and exit 2; good ones save a refiner."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from benchmark.cli.main import cli
+from refiners.registry import create_refiner, load_refiner
+
+
+@pytest.fixture
+def eyes(tmp_path):
+    """Two npz sources at MPIIGaze's native 36 x 60: 40 'synthetic' (labelled) and 40 or 10 'real' images."""
+    rng = np.random.default_rng(0)
+    paths = {}
+    for name, n in [("synthetic", 40), ("real", 40), ("few_real", 10)]:
+        images = rng.integers(0, 256, size=(n, 36, 60), dtype=np.uint8)
+        gaze = np.zeros((n, 2), dtype=np.float32)
+        np.savez(tmp_path / f"{name}.npz", images=images, gaze=gaze)
+        paths[name] = f"npz:{tmp_path / name}.npz"
+    return paths
+
+
+def bench(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_unknown_refiner_lists_known_names(eyes, tmp_path):
+    result = bench("refine", "--refiner", "cyclegan", "--synthetic", eyes["synthetic"], "--real", eyes["real"], "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2
+    assert "simgan_local" in result.output and "Traceback" not in result.output
+
+
+def test_fewer_real_images_than_a_batch(eyes, tmp_path):
+    result = bench("refine", "--refiner", "simgan_local", "--synthetic", eyes["synthetic"], "--real", eyes["few_real"], "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2 and "at least one batch" in result.output
+
+
+def test_resume_from_another_refiners_checkpoint(eyes, tmp_path):
+    create_refiner("simgan_global").save(tmp_path / "global")
+    result = bench(
+        "refine", "--refiner", "simgan_local", "--synthetic", eyes["synthetic"], "--real", eyes["real"],
+        "--out", str(tmp_path / "global"), "--resume",
+    )
+    assert result.exit_code == 2 and "simgan_global" in result.output
+
+
+def test_unknown_preset(eyes, tmp_path):
+    result = bench("refine", "--refiner", "gaussian", "--synthetic", eyes["synthetic"], "--real", eyes["real"], "--preset", "tpu", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2 and "cpu" in result.output
+
+
+def test_gaussian_trains_and_saves(eyes, tmp_path):
+    out = tmp_path / "gauss"
+    result = bench("refine", "--refiner", "gaussian", "--synthetic", eyes["synthetic"], "--real", eyes["real"], "--out", str(out))
+    assert result.exit_code == 0, result.output
+    refiner = load_refiner(out)
+    assert refiner.name == "gaussian" and refiner.config["fitted_noise_std"] is not None
+
+
+def test_perf_refiner_prints_json():
+    result = bench("perf", "refiner", "--device", "cpu", "--batch", "4", "--iters", "1", "--no-compare")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["fast_path"]["images_per_s"] > 0 and report["batch"] == 4

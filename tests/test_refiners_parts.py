@@ -1,0 +1,142 @@
+"""Refiner building blocks: history buffer, discriminator shapes, losses, registry, identity and gaussian."""
+
+import math
+
+import pytest
+import torch
+
+from benchmark.errors import UserInputError
+from refiners.gaussian import HIGH_PASS_NOISE_GAIN, high_frequency_energy
+from refiners.history import HistoryBuffer
+from refiners.networks import GlobalDiscriminator, LocalDiscriminator, RefinerNet
+from refiners.registry import REFINERS, create_refiner, load_refiner
+from refiners.simgan import REAL, REFINED, adversarial_loss, self_regularisation
+
+
+def numbered(values):
+    """Images whose every pixel holds their number, so a sample says where it came from."""
+    return torch.tensor(values, dtype=torch.float32).view(-1, 1, 1, 1).expand(-1, 1, 2, 3).clone()
+
+
+def ids(images):
+    return images[:, 0, 0, 0].tolist()
+
+
+def test_history_buffer_fills_in_order_then_never_grows():
+    buffer, gen = HistoryBuffer(5, (1, 2, 3)), torch.Generator().manual_seed(0)
+    buffer.push(numbered([1, 2, 3]), gen)
+    assert len(buffer) == 3 and ids(buffer.images[:3]) == [1, 2, 3]
+    buffer.push(numbered([4, 5, 6, 7]), gen)
+    assert len(buffer) == 5 and buffer.images.shape[0] == 5
+    # 4 and 5 took the free slots (giving 1..5); 6 and 7 then overwrote two distinct slots.
+    after = ids(buffer.images)
+    assert sum(a != b for a, b in zip(after, [1, 2, 3, 4, 5])) == 2 and {6, 7}.issubset(after)
+
+
+def test_history_buffer_returns_earlier_images_and_replaces_at_random():
+    buffer, gen = HistoryBuffer(4, (1, 2, 3)), torch.Generator().manual_seed(1)
+    buffer.push(numbered([1, 2, 3, 4]), gen)
+    assert set(ids(buffer.sample(50, gen))) == {1, 2, 3, 4}  # samples come from earlier pushes
+    overwritten = set()
+    for step in range(40):
+        before = ids(buffer.images)
+        buffer.push(numbered([100 + step]), gen)
+        after = ids(buffer.images)
+        changed = [i for i in range(4) if before[i] != after[i]]
+        assert len(changed) == 1 and after[changed[0]] == 100 + step
+        overwritten.add(changed[0])
+    assert overwritten == {0, 1, 2, 3}  # random slots, not always the same one
+    assert len(buffer) == 4
+
+
+def test_history_buffer_state_round_trip():
+    buffer, gen = HistoryBuffer(6, (1, 2, 3)), torch.Generator().manual_seed(2)
+    buffer.push(numbered([1, 2, 3]), gen)
+    copy = HistoryBuffer(6, (1, 2, 3))
+    copy.load_state_dict(buffer.state_dict())
+    assert len(copy) == 3 and torch.equal(copy.images, buffer.images)
+
+
+def test_discriminator_maps_at_paper_size():
+    x = torch.zeros(3, 1, 35, 55)
+    assert LocalDiscriminator()(x).shape == (3, 2, 9, 14)
+    assert GlobalDiscriminator((35, 55))(x).shape == (3, 2)
+    assert RefinerNet(8, 1)(x).shape == x.shape
+
+
+def test_adversarial_loss_sums_patches_and_averages_batch():
+    logits = torch.zeros(2, 2, 3, 4)  # 12 patches at chance
+    assert adversarial_loss(logits, REAL).item() == pytest.approx(12 * math.log(2), rel=1e-6)
+    logits[0, REAL, 0, 0] = 2.0  # one confident "real" patch in image 0
+    per_patch = -torch.log_softmax(torch.tensor([2.0, 0.0]), 0)
+    expected_real = (11 * math.log(2) + per_patch[0].item() + 12 * math.log(2)) / 2
+    expected_refined = (11 * math.log(2) + per_patch[1].item() + 12 * math.log(2)) / 2
+    assert adversarial_loss(logits, REAL).item() == pytest.approx(expected_real, rel=1e-6)
+    assert adversarial_loss(logits, REFINED).item() == pytest.approx(expected_refined, rel=1e-6)
+
+
+def test_self_regularisation_is_mean_per_pixel():
+    a = torch.zeros(2, 1, 4, 5)
+    b = a.clone()
+    b[0, 0, 0, 0] = 1.0
+    assert self_regularisation(b, a).item() == pytest.approx(1 / 40)
+
+
+def test_registry_names_and_bad_inputs(tmp_path):
+    assert set(REFINERS) == {"identity", "gaussian", "simgan_global", "simgan_local"}
+    with pytest.raises(UserInputError, match="simgan_local"):
+        create_refiner("simgan")
+    with pytest.raises(UserInputError, match="paper"):
+        create_refiner("simgan_local", preset="huge")
+    with pytest.raises(UserInputError, match="refiner_channels"):
+        create_refiner("simgan_local", refiner_chanels=3)
+    with pytest.raises(UserInputError, match="config.json"):
+        load_refiner(tmp_path)
+
+
+def test_checkpoint_of_another_architecture_is_refused(tmp_path):
+    create_refiner("simgan_local", refiner_channels=4, refiner_blocks=1).save(tmp_path)
+    loaded = load_refiner(tmp_path)
+    assert loaded.name == "simgan_local" and loaded.config["refiner_channels"] == 4
+    text = (tmp_path / "config.json").read_text().replace('"refiner_channels": 4', '"refiner_channels": 8')
+    (tmp_path / "config.json").write_text(text)
+    with pytest.raises(UserInputError, match="refiner_channels"):
+        load_refiner(tmp_path)
+    text = (tmp_path / "config.json").read_text().replace('"simgan_local"', '"simgan_global"')
+    (tmp_path / "config.json").write_text(text)
+    with pytest.raises(UserInputError):
+        load_refiner(tmp_path)
+
+
+def test_identity_returns_input_and_round_trips(tmp_path):
+    refiner = create_refiner("identity", seed=3)
+    x = torch.rand(4, 1, 35, 55) * 2 - 1
+    assert not refiner.trainable
+    assert torch.equal(refiner.refine(x, device=torch.device("cpu")), x)
+    refiner.save(tmp_path)
+    assert load_refiner(tmp_path).config == refiner.config
+
+
+def test_gaussian_fits_real_high_frequency_energy(tmp_path):
+    gen = torch.Generator().manual_seed(0)
+    synthetic = torch.zeros(64, 1, 35, 55)
+    real = 0.1 * torch.randn(64, 1, 35, 55, generator=gen)
+    refiner = create_refiner("gaussian", seed=0)
+    refiner.fit(synthetic, real, device=torch.device("cpu"))
+    assert refiner.config["fitted_noise_std"] == pytest.approx(0.1, rel=0.05)
+    refined = refiner.refine(synthetic, device=torch.device("cpu"))
+    assert high_frequency_energy(refined) == pytest.approx(high_frequency_energy(real), rel=0.1)
+    assert torch.equal(refined, refiner.refine(synthetic, device=torch.device("cpu")))  # seeded
+    refiner.save(tmp_path)
+    assert torch.equal(load_refiner(tmp_path).refine(synthetic, device=torch.device("cpu")), refined)
+    assert HIGH_PASS_NOISE_GAIN == pytest.approx(8 / 9)
+
+
+def test_gaussian_set_strength_and_size_mismatch():
+    refiner = create_refiner("gaussian", noise_std=0.0, blur_sigma=1.0)
+    x = torch.zeros(2, 1, 35, 55)
+    x[:, :, 17, 27] = 1.0
+    out = refiner.refine(x, device=torch.device("cpu"))
+    assert 0 < out[0, 0, 17, 27] < 1 and out[0, 0, 17, 28] > 0  # blurred, no noise
+    with pytest.raises(UserInputError, match="same size"):
+        refiner.fit(x, torch.zeros(2, 1, 36, 60), device=torch.device("cpu"))

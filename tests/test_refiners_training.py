@@ -1,0 +1,72 @@
+"""SimGAN training on tiny data: it refines, stays close to the input, and resumes exactly."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from benchmark.errors import UserInputError
+from refiners.registry import create_refiner, load_refiner
+
+CPU = torch.device("cpu")
+TINY = dict(refiner_channels=8, refiner_blocks=1, batch_size=8, lr=3e-3, checkpoint_every=4, grid_every=1000)
+
+
+def eye_like(n, seed, noise):
+    """Smooth random blobs in [-1, 1] (synthetic), plus pixel noise for the 'real' set."""
+    gen = torch.Generator().manual_seed(seed)
+    blobs = F.avg_pool2d(torch.rand(n, 1, 35, 55, generator=gen) * 2 - 1, 7, stride=1, padding=3) * 4
+    return (blobs + noise * torch.randn(blobs.shape, generator=gen)).clamp(-1, 1)
+
+
+@pytest.mark.parametrize("name", ["simgan_local", "simgan_global"])
+def test_short_training_refines_within_range_and_stays_close(name, tmp_path):
+    synthetic, real = eye_like(48, 0, 0.0), eye_like(48, 1, 0.05)
+    refiner = create_refiner(name, **TINY, pretrain_refiner_steps=60, pretrain_discriminator_steps=4, adversarial_steps=12)
+    refiner.fit(synthetic, real, device=CPU, out_dir=tmp_path, progress=False)
+    refined = refiner.refine(synthetic, device=CPU)
+    change = (refined - synthetic).abs().mean().item()
+    assert refined.shape == synthetic.shape and refined.min() >= -1 and refined.max() <= 1
+    assert 1e-3 < change < 0.1, change  # about 0.04-0.06 when written
+    assert list((tmp_path / "grids").glob("*.png"))  # the before/after grid at the end
+    assert torch.equal(load_refiner(tmp_path).refine(synthetic, device=CPU), refined)
+
+
+def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, monkeypatch):
+    synthetic, real = eye_like(24, 0, 0.0), eye_like(24, 1, 0.3)
+    settings = dict(TINY, pretrain_refiner_steps=2, pretrain_discriminator_steps=2, adversarial_steps=6, history_size=6, seed=5)
+    whole = create_refiner("simgan_local", **settings)
+    whole.fit(synthetic, real, device=CPU, out_dir=tmp_path / "whole", progress=False)
+
+    interrupted = create_refiner("simgan_local", **settings)
+    real_step = interrupted.train_step
+
+    def dies_after_step_6(*args):
+        if interrupted.step == 6:  # checkpoint at 4, then two more steps whose work is lost
+            raise KeyboardInterrupt
+        return real_step(*args)
+
+    monkeypatch.setattr(interrupted, "train_step", dies_after_step_6)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(synthetic, real, device=CPU, out_dir=tmp_path / "run", progress=False)
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 4
+
+    resumed = create_refiner("simgan_local", **settings)
+    resumed.fit(synthetic, real, device=CPU, out_dir=tmp_path / "run", resume=True, progress=False)
+    assert resumed.step == whole.step == 10
+    assert len(resumed.history) == 6  # the buffer filled during the run and came back with the checkpoint
+    for mine, theirs in [(resumed.refiner_net, whole.refiner_net), (resumed.discriminator, whole.discriminator)]:
+        for (key, a), b in zip(mine.state_dict().items(), theirs.state_dict().values()):
+            assert torch.equal(a, b), key
+    assert torch.equal(resumed.history.images, whole.history.images)
+
+
+def test_fit_rejects_bad_inputs(tmp_path):
+    refiner = create_refiner("simgan_local", **TINY)
+    ok = torch.zeros(16, 1, 35, 55)
+    with pytest.raises(UserInputError, match="same size"):
+        refiner.fit(ok, torch.zeros(16, 1, 36, 60), device=CPU)
+    with pytest.raises(UserInputError, match="at least one batch"):
+        refiner.fit(ok, ok[:5], device=CPU)
+    create_refiner("simgan_global", **TINY).save(tmp_path)
+    with pytest.raises(UserInputError, match="simgan_global"):
+        refiner.fit(ok, ok, device=CPU, out_dir=tmp_path, resume=True)
