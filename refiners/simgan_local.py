@@ -12,10 +12,10 @@ from refiners.simgan import SimGANRefiner
 # paper: the paper's sizes; its history buffer size is not published, 12800 refined images (25 batches) here.
 PRESETS = {
     "cpu": dict(refiner_channels=32, refiner_blocks=2, batch_size=32, pretrain_refiner_steps=100,
-                pretrain_discriminator_steps=20, adversarial_steps=100, self_reg_lambda=50.0, history_size=640,
+                pretrain_discriminator_steps=20, adversarial_steps=100, self_reg_lambda=2000.0, history_size=640,
                 checkpoint_every=50, grid_every=100),
     "paper": dict(refiner_channels=64, refiner_blocks=4, batch_size=512, pretrain_refiner_steps=1000,
-                  pretrain_discriminator_steps=200, adversarial_steps=10000, self_reg_lambda=50.0, history_size=12800,
+                  pretrain_discriminator_steps=200, adversarial_steps=10000, self_reg_lambda=2000.0, history_size=12800,
                   checkpoint_every=500, grid_every=500, compile=True),
 }
 

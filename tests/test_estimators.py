@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 from benchmark.errors import UserInputError
 from benchmark.estimators import ESTIMATORS, create_estimator
@@ -10,6 +11,16 @@ from benchmark.references import mean_gaze_reference
 
 CPU = torch.device("cpu")
 TINY_CNN = {"channels": (4, 4, 8, 8, 16), "fc_hidden": 32, "batch_size": 32, "lr": 3e-3}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """These models are tiny: a second thread only adds synchronisation, which is slow on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        yield
+    torch.set_num_threads(threads)
 
 
 def _spot_images(n: int, seed: int):
@@ -67,7 +78,7 @@ def test_cnn_shapes_and_same_seed_same_numbers():
 
 @pytest.mark.parametrize(
     "name, overrides",
-    [("cnn", {"epochs": 12, **TINY_CNN}), ("rf", {"n_estimators": 20}), ("knn", {})],
+    [("cnn", {"epochs": 6, **TINY_CNN}), ("rf", {"n_estimators": 20}), ("knn", {})],
 )
 def test_short_fit_on_toy_task_beats_the_mean(name, overrides):
     train_images, train_gaze = _spot_images(512, seed=1)

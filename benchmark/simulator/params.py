@@ -33,9 +33,11 @@ def image_keys(seed: int, indices: torch.Tensor) -> torch.Tensor:
     return mix32(mix32((indices & _MASK32) ^ seed_key) ^ (seed >> 32 & _MASK32))
 
 
-def uniform(keys: torch.Tensor, stream: int) -> torch.Tensor:
-    """Uniform [0, 1) float64 draws, one per key, independent across streams."""
-    bits = mix32(keys ^ ((stream * 0x9E3779B9 + 0x632BE5AB) & _MASK32))
+def uniform(keys: torch.Tensor, streams: int | torch.Tensor) -> torch.Tensor:
+    """Uniform [0, 1) float64 draws: one per key for an int stream, (N, S) for a tensor of S streams."""
+    if isinstance(streams, torch.Tensor):
+        keys = keys.unsqueeze(-1)
+    bits = mix32(keys ^ ((streams * 0x9E3779B9 + 0x632BE5AB) & _MASK32))
     return (bits.to(torch.float64) + 0.5) / 2.0**32
 
 
@@ -125,10 +127,13 @@ def draw_params(
     gaze_vector = pitchyaw_to_vector(gaze)
     eye_in_head = (head_rotation(head).transpose(1, 2) @ gaze_vector.unsqueeze(-1)).squeeze(-1)
     params = {"gaze": gaze, "head": head, "eye_pitch": vector_to_pitchyaw(eye_in_head)[:, 0]}
-    for stream, (name, (low, high)) in enumerate(sorted(ranges.items()), start=10):
-        params[name] = low + (high - low) * uniform(look_keys, stream)
+    names = sorted(ranges)
+    draws = uniform(look_keys, torch.arange(10, 10 + len(names), device=keys.device))
+    for column, name in enumerate(names):
+        low, high = ranges[name]
+        params[name] = low + (high - low) * draws[:, column]
     grid_cells = TEXTURE_GRID[0] * TEXTURE_GRID[1]
-    cells = torch.stack([uniform(look_keys, 1000 + c) for c in range(grid_cells)], -1)
+    cells = uniform(look_keys, torch.arange(1000, 1000 + grid_cells, device=keys.device))
     params["texture"] = (2.0 * cells - 1.0).reshape(-1, *TEXTURE_GRID)
     params["keys"] = keys
     return params
