@@ -12,7 +12,7 @@ from baselines.features import PixelFeatureEstimator
 class RandomForestEstimator(PixelFeatureEstimator):
     name: ClassVar[str] = "rf"
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
-        # Small enough to fit 20k images in about 10 s on 2 idle cores: 50 trees, each on half the images.
+        # Small for a 2-core CPU: 50 trees, each on half the images (20k images: 16 s of CPU time to fit).
         "cpu": {"grid": (18, 28), "pca_components": 50, "n_estimators": 50, "min_samples_leaf": 5,
                 "max_features": 0.2, "max_samples": 0.5, "n_jobs": 2},
         "paper": {"grid": (18, 28), "pca_components": 50, "n_estimators": 200, "min_samples_leaf": 3,

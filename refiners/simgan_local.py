@@ -8,11 +8,12 @@ from refiners.networks import LocalDiscriminator
 from refiners.simgan import SimGANRefiner
 
 # cpu: a 32-channel refiner with 2 ResNet blocks (the paper's: 64 channels, 4 blocks), batch 32 instead of 512,
-# and 100 + 20 + 100 steps, so training ends in about 1-2 minutes on a 2-core CPU.
+# and 100 + 20 + 60 steps (refiner pretraining, discriminator pretraining, adversarial), so training
+# ends in about 1.5-2 minutes on an idle 2-core CPU (estimated from CPU time; see the issue-4 report).
 # paper: the paper's sizes; its history buffer size is not published, 12800 refined images (25 batches) here.
 PRESETS = {
     "cpu": dict(refiner_channels=32, refiner_blocks=2, batch_size=32, pretrain_refiner_steps=100,
-                pretrain_discriminator_steps=20, adversarial_steps=100, self_reg_lambda=2000.0, history_size=640,
+                pretrain_discriminator_steps=20, adversarial_steps=60, self_reg_lambda=2000.0, history_size=640,
                 checkpoint_every=50, grid_every=100),
     "paper": dict(refiner_channels=64, refiner_blocks=4, batch_size=512, pretrain_refiner_steps=1000,
                   pretrain_discriminator_steps=200, adversarial_steps=10000, self_reg_lambda=2000.0, history_size=12800,

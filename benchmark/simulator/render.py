@@ -128,7 +128,7 @@ def render_scene(params: dict[str, torch.Tensor]) -> torch.Tensor:
     lid_shade = torch.add(1.0, below_upper, alpha=-1.0 / 3.0).clamp_(0.0, 1.0)
     eyeball.mul_(_affine(lid_shade, -p["lid_shadow"], 1.0))
     carx = lx - 0.88 * p["lid_half_width"] * tilt_c
-    cary = ly + 0.88 * p["lid_half_width"] * tilt_s + 0.3 * lower_open * 0.2
+    cary = ly + 0.88 * p["lid_half_width"] * tilt_s + 0.06 * lower_open
     caruncle = torch.exp(-(((x - carx) / 2.0) ** 2).clamp(max=30.0)) * torch.exp(-(((y - cary) / 2.0) ** 2).clamp(max=30.0))
     eyeball.addcmul_(torch.sub(p["caruncle"], eyeball), caruncle)
 
