@@ -109,7 +109,10 @@ def read_refiner_config(checkpoint_dir: Path) -> tuple[str, dict[str, Any]]:
     """(refiner name, config) from a checkpoint folder's config.json; anything else is a user error."""
     path = Path(checkpoint_dir) / CONFIG_FILE
     if not path.is_file():
-        raise UserInputError(f"{checkpoint_dir} holds no refiner checkpoint ({CONFIG_FILE} is missing); expected a folder written by `bench refine`.")
+        raise UserInputError(
+            f"{checkpoint_dir} holds no refiner checkpoint ({CONFIG_FILE} is missing); "
+            "expected a folder written by `bench refine`."
+        )
     try:
         record = json.loads(path.read_text())
         return str(record["refiner"]), dict(record["config"])

@@ -80,7 +80,8 @@ class GaussianRefiner(Refiner):
     def fit(self, synthetic, real, *, device, out_dir=None, resume=False, progress=True) -> None:
         if tuple(synthetic.shape[1:]) != tuple(real.shape[1:]):
             raise UserInputError(
-                f"Real images are {tuple(real.shape[1:])} but synthetic ones {tuple(synthetic.shape[1:])}; expected the same size."
+                f"Real images are {tuple(real.shape[1:])} but synthetic ones {tuple(synthetic.shape[1:])}; "
+                "expected the same size."
             )
         if self._config.noise_std is None:
             missing = high_frequency_energy(real) - high_frequency_energy(gaussian_blur(synthetic, self._config.blur_sigma))

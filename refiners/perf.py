@@ -68,7 +68,9 @@ def benchmark_refiner(
         eager = SimGANLocalRefiner.from_preset(preset, seed=seed, **overrides)
         eager.fast_path = False
         speed = _measure(eager, device, cfg.batch_size, iters, seed)
-        result["fp32_eager"] = {"dtype": "fp32", "memory_format": "contiguous", "compiled": False, "images_per_s": round(speed, 1)}
+        result["fp32_eager"] = {
+            "dtype": "fp32", "memory_format": "contiguous", "compiled": False, "images_per_s": round(speed, 1)
+        }
         result["speedup_vs_fp32_eager"] = round(result["fast_path"]["images_per_s"] / speed, 3)
     if device.type == "cpu":
         # ru_maxrss is KiB on Linux: the whole process's peak, the only CPU peak worth quoting.

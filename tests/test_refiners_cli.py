@@ -27,36 +27,39 @@ def bench(*args):
     return CliRunner().invoke(cli, list(args))
 
 
+def refine(eyes, tmp_path, refiner, real="real", *extra):
+    return bench(
+        "refine", "--refiner", refiner, "--synthetic", eyes["synthetic"], "--real", eyes[real],
+        "--out", str(tmp_path / "out"), *extra,
+    )
+
+
 def test_unknown_refiner_lists_known_names(eyes, tmp_path):
-    result = bench("refine", "--refiner", "cyclegan", "--synthetic", eyes["synthetic"], "--real", eyes["real"], "--out", str(tmp_path / "o"))
+    result = refine(eyes, tmp_path, "cyclegan")
     assert result.exit_code == 2
     assert "simgan_local" in result.output and "Traceback" not in result.output
 
 
 def test_fewer_real_images_than_a_batch(eyes, tmp_path):
-    result = bench("refine", "--refiner", "simgan_local", "--synthetic", eyes["synthetic"], "--real", eyes["few_real"], "--out", str(tmp_path / "o"))
+    result = refine(eyes, tmp_path, "simgan_local", "few_real")
     assert result.exit_code == 2 and "at least one batch" in result.output
 
 
 def test_resume_from_another_refiners_checkpoint(eyes, tmp_path):
-    create_refiner("simgan_global").save(tmp_path / "global")
-    result = bench(
-        "refine", "--refiner", "simgan_local", "--synthetic", eyes["synthetic"], "--real", eyes["real"],
-        "--out", str(tmp_path / "global"), "--resume",
-    )
+    create_refiner("simgan_global").save(tmp_path / "out")
+    result = refine(eyes, tmp_path, "simgan_local", "real", "--resume")
     assert result.exit_code == 2 and "simgan_global" in result.output
 
 
 def test_unknown_preset(eyes, tmp_path):
-    result = bench("refine", "--refiner", "gaussian", "--synthetic", eyes["synthetic"], "--real", eyes["real"], "--preset", "tpu", "--out", str(tmp_path / "o"))
+    result = refine(eyes, tmp_path, "gaussian", "real", "--preset", "tpu")
     assert result.exit_code == 2 and "cpu" in result.output
 
 
 def test_gaussian_trains_and_saves(eyes, tmp_path):
-    out = tmp_path / "gauss"
-    result = bench("refine", "--refiner", "gaussian", "--synthetic", eyes["synthetic"], "--real", eyes["real"], "--out", str(out))
+    result = refine(eyes, tmp_path, "gaussian")
     assert result.exit_code == 0, result.output
-    refiner = load_refiner(out)
+    refiner = load_refiner(tmp_path / "out")
     assert refiner.name == "gaussian" and refiner.config["fitted_noise_std"] is not None
 
 

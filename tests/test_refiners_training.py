@@ -51,7 +51,11 @@ def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, monkeypatc
     assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 4
 
     resumed = create_refiner("simgan_local", **settings)
+    steps_run = []
+    counted_step = resumed.train_step
+    monkeypatch.setattr(resumed, "train_step", lambda *args: steps_run.append(resumed.step) or counted_step(*args))
     resumed.fit(synthetic, real, device=CPU, out_dir=tmp_path / "run", resume=True, progress=False)
+    assert steps_run == [4, 5, 6, 7, 8, 9]  # it continued from the checkpoint instead of starting over
     assert resumed.step == whole.step == 10
     assert len(resumed.history) == 6  # the buffer filled during the run and came back with the checkpoint
     for mine, theirs in [(resumed.refiner_net, whole.refiner_net), (resumed.discriminator, whole.discriminator)]:
