@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Reference sweep on real MPIIGaze p00 (CPU presets). Run from the repository root:
+#   bash results/p00_cpu/sweep.sh
+# Real images: ../shared/data/mpiigaze_p00/dev.npz; a fixed seeded half (750) is the labelled test set,
+# the other half feeds the refiners without labels. Runs land in results/p00_cpu/runs/ (not committed);
+# the tables and plots made from them are committed beside this script.
+set -euo pipefail
+REAL=npz:../shared/data/mpiigaze_p00/dev.npz
+OUT=results/p00_cpu/runs
+for seed in 0 1; do
+  for refiner in identity gaussian simgan_global simgan_local; do
+    bench run --refiner "$refiner" --estimator cnn --estimator rf --estimator knn \
+      --real "$REAL" --seed "$seed" --out "$OUT"
+  done
+done
+# "4x" synthetic data (40k vs the preset's 10k) for the synthetic and the full-method rows.
+for refiner in identity simgan_local; do
+  bench run --refiner "$refiner" --estimator cnn --real "$REAL" --n-synthetic 40000 --seed 0 --out "$OUT"
+done
+bench table "$OUT" --table all > results/p00_cpu/tables.md
+bench table "$OUT" --table all --format csv > results/p00_cpu/tables.csv
+bench table "$OUT" --table methods --plots results/p00_cpu > /dev/null
