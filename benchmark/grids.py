@@ -8,7 +8,6 @@ the image's left (positive yaw) points left and an upward gaze (positive pitch) 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 
+from benchmark.atomic import write_atomic  # noqa: E402
 from benchmark.geometry import pitchyaw_to_vector  # noqa: E402
 
 LABEL_COLOUR = "#00e676"
@@ -45,18 +45,10 @@ def _show_eye(axis, image: np.ndarray) -> None:
 
 
 def _save_atomically(figure, path: str | os.PathLike) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
     try:
-        figure.savefig(tmp, format="png", dpi=100)
-        os.replace(tmp, path)
+        return write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100), suffix=".png")
     finally:
         plt.close(figure)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
 
 
 def save_eye_grid(

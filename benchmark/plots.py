@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from benchmark.metrics import cumulative_curve  # noqa: E402
-from benchmark.records import write_atomic  # noqa: E402
+from benchmark.atomic import write_atomic  # noqa: E402
 
 #: Bin width (degrees of true pitch or yaw) for the error-by-gaze plot.
 GAZE_BIN_DEG = 2.5

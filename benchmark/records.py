@@ -7,9 +7,7 @@ to a temporary name and renamed, so an interrupted run never looks complete (Dom
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmark.atomic import write_atomic
 from benchmark.errors import UserInputError
 
 CONFIG_FILE = "config.json"
@@ -34,21 +33,6 @@ def _json_default(value: Any):
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
-
-
-def write_atomic(path: Path, write) -> Path:
-    """Call write(temporary_path), then rename onto `path`, so readers see the old file or the whole new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
 
 
 def write_text(path: Path, text: str) -> Path:

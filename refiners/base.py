@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import torch
 
+from benchmark.atomic import write_atomic
 from benchmark.errors import UserInputError
 
 
@@ -83,20 +82,6 @@ def config_from_dict(config_type: type, values: dict[str, Any]):
     """A config dataclass from a config.json dict, turning JSON lists back into tuples."""
     known = {f.name: f for f in dataclasses.fields(config_type)}
     return config_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known})
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then rename, so a kill never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def write_refiner_config(out_dir: Path, refiner: str, config: dict[str, Any]) -> None:

@@ -4,13 +4,21 @@ from pathlib import Path
 
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 P00_DEV = SHARED_DATA / "mpiigaze_p00" / "dev.npz"
 
-# Two cores: keep each test process from oversubscribing them.
-torch.set_num_threads(min(2, torch.get_num_threads()))
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Test models and PCAs are tiny: extra threads only add synchronisation (slow on a shared 2-core machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture

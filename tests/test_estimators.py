@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 import torch
-from threadpoolctl import threadpool_limits
 
 from benchmark.errors import UserInputError
 from benchmark.estimators import ESTIMATORS, create_estimator
@@ -12,15 +11,6 @@ from benchmark.references import mean_gaze_reference
 CPU = torch.device("cpu")
 TINY_CNN = {"channels": (4, 4, 8, 8, 16), "fc_hidden": 32, "batch_size": 32, "lr": 3e-3}
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These models are tiny: a second thread only adds synchronisation, which is slow on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(threads)
 
 
 def _spot_images(n: int, seed: int):

@@ -1,21 +1,10 @@
 import numpy as np
 import pytest
-import torch
-from threadpoolctl import threadpool_limits
 
 from benchmark.images import to_model_tensor
 from benchmark.metrics import angular_errors, cumulative_curve, summarize_errors
 from benchmark.references import mean_gaze_reference, real_label_ceiling
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """PCA of 1200 images is small: a second thread only adds synchronisation, which is slow on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(threads)
 
 
 def test_summary_of_hand_made_errors():

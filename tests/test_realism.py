@@ -2,22 +2,12 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
-from threadpoolctl import threadpool_limits
 
 from benchmark.estimator import GazeEstimator
 from benchmark.realism import domain_classifier_accuracy, frechet_distance, gaze_drift_deg
 
 CPU = torch.device("cpu")
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These models are tiny: a second thread only adds synchronisation, which is slow on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(threads)
 
 
 def test_frechet_distance_is_zero_for_identical_features():

@@ -2,7 +2,7 @@
 
 import click
 
-from benchmark.tables import FORMATS, TABLES, render_tables, report_runs
+from benchmark.tables import FORMATS, TABLES, report_runs
 
 
 @click.command(name="table")

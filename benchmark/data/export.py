@@ -7,13 +7,13 @@ so exporting a large source to `.h5` needs only one chunk in memory.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import h5py
 import numpy as np
 from tqdm import tqdm
 
+from benchmark.atomic import write_atomic
 from benchmark.data.base import EyeSource
 from benchmark.data.inspect import in_chunks
 from benchmark.data.own_format import write_own_format
@@ -45,11 +45,9 @@ def export_source(source: EyeSource, out: str | os.PathLike, n: int | None = Non
 
 
 def _write_h5_in_chunks(source: EyeSource, out: Path, indices: np.ndarray, pieces) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=out.suffix)
-    os.close(fd)
     height, width = source.image_shape
-    try:
+
+    def write(tmp: Path) -> None:
         with h5py.File(tmp, "w") as f:
             images = f.create_dataset(
                 "images", shape=(len(indices), height, width), dtype=np.uint8,
@@ -63,8 +61,5 @@ def _write_h5_in_chunks(source: EyeSource, out: Path, indices: np.ndarray, piece
                 if gaze is not None:
                     gaze[start : start + len(piece)] = data.gaze
                 start += len(piece)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
+
+    return write_atomic(out, write, suffix=out.suffix)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import h5py
 import numpy as np
 
+from benchmark.atomic import write_atomic
 from benchmark.data.base import EyeData, EyeSource, SourceSpec, check_gaze, check_images
 from benchmark.errors import UserInputError
 
@@ -106,10 +106,8 @@ def write_own_format(path: str | os.PathLike, images: np.ndarray, gaze: np.ndarr
     suffix = path.suffix.lower()
     if suffix not in (".npz", ".h5", ".hdf5"):
         raise UserInputError(f"{path}: expected an output file ending in .npz or .h5.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         if suffix == ".npz":
             arrays = {"images": images} if gaze is None else {"images": images, "gaze": gaze}
             with open(tmp, "wb") as fh:
@@ -119,8 +117,5 @@ def write_own_format(path: str | os.PathLike, images: np.ndarray, gaze: np.ndarr
                 f.create_dataset("images", data=images, chunks=(min(len(images), 1024), *images.shape[1:]))
                 if gaze is not None:
                     f.create_dataset("gaze", data=gaze)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+
+    return write_atomic(path, write, suffix=suffix)

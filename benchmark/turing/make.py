@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from benchmark.atomic import write_bytes_atomic
 from benchmark.data import EyeSource, open_source
 from benchmark.device import resolve_device
 from benchmark.errors import UserInputError
@@ -199,21 +200,9 @@ def csv_text(columns: tuple[str, ...], rows: list[tuple]) -> str:
     return buffer.getvalue()
 
 
-def write_file_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_key(key_path: Path, sheet_id: str, key: list[KeyRow]) -> None:
     rows = [(sheet_id, r.item.number, r.item.item_id, r.truth, r.source, r.source_index) for r in key]
-    write_file_atomic(key_path, csv_text(KEY_COLUMNS, rows).encode())
+    write_bytes_atomic(key_path, csv_text(KEY_COLUMNS, rows).encode())
 
 
 SHEET_README = """Visual Turing test, sheet {sheet_id}: {n} eye images; some are real photographs, some are not.
