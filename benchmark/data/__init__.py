@@ -11,7 +11,7 @@ from benchmark.data.mpiigaze import MpiiGazeSource
 from benchmark.data.own_format import H5Source, NpzSource, write_own_format
 from benchmark.data.unityeyes import UnityEyesSource
 from benchmark.errors import UserInputError
-from benchmark.simulator.source import SimSource
+from benchmark.data.sim import SimSource
 
 SOURCE_KINDS: dict[str, type[EyeSource]] = {
     "npz": NpzSource,

@@ -1,9 +1,9 @@
-"""The built-in eye simulator (data source `sim`): seeded scene parameters, a vectorised torch renderer."""
+"""The built-in eye simulator: seeded scene parameters and a vectorised torch renderer.
 
-# benchmark.data registers SimSource, so it must finish importing before this package's modules need it.
-import benchmark.data  # noqa: F401  (import order breaks the data <-> simulator cycle)
+The data source `sim` that serves its images lazily is benchmark/data/sim.py.
+"""
+
 from benchmark.simulator.params import STYLES, LabelRange, draw_params
 from benchmark.simulator.render import render
-from benchmark.simulator.source import SimSource, render_images
 
-__all__ = ["STYLES", "LabelRange", "SimSource", "draw_params", "render", "render_images"]
+__all__ = ["STYLES", "LabelRange", "draw_params", "render"]
