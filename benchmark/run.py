@@ -248,7 +248,8 @@ def run_benchmark(config: RunConfig, *, log: Callable[[str], None] = print) -> P
 
 
 def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, started: float, log) -> None:
-    records.write_json(run_dir / records.CONFIG_FILE, _config_record(cfg, inputs, device))
+    config_record = _config_record(cfg, inputs, device)
+    records.write_json(run_dir / records.CONFIG_FILE, config_record)
     seed_everything(cfg.seed)
     n_hold = cfg.n_realism if cfg.realism else 0
     log(f"loading {cfg.n_synthetic + n_hold} synthetic, {len(inputs.real_indices)} unlabelled real "
@@ -268,6 +269,8 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         refiner.fit(syn_train, real_images, device=device, out_dir=run_dir / "refiner", progress=cfg.progress)
         refiner.save(run_dir / "refiner")
         refiner_seconds = time.perf_counter() - t0
+        config_record["refiner"]["config"] = refiner.config  # now with what fitting chose
+        records.write_json(run_dir / records.CONFIG_FILE, config_record)
     refined_train = refiner.refine(syn_train, device=device)
     refined_hold = refiner.refine(syn_hold, device=device) if n_hold else syn_hold
 

@@ -1,8 +1,10 @@
-"""Plain Gaussian noise (optionally after a blur): the paper audience's "is noise enough?" baseline.
+"""Gaussian blur and Gaussian noise: the paper audience's "is plain noise enough?" baseline.
 
-Strength: set `noise_std` (pixels in [-1, 1]), or leave it None and `fit` chooses it so the refined
-images' high-frequency energy (mean square of the image minus its 3 x 3 box average) matches the real
-images'. White noise of std s adds s^2 * 8/9 of that energy (the high-pass filter's squared gain).
+Fitted so the refined images' high-frequency energy (mean square of the image minus its 3 x 3 box
+average) matches the real images': synthetic images sharper than real ones are blurred (sigma found by
+bisection), duller ones get white noise (std s adds s^2 * 8/9 of that energy, the high-pass filter's
+squared gain). Without the blur, renders sharper than real eyes would leave the noise at 0, i.e. identity.
+Setting `noise_std` and/or `blur_sigma` fixes the strengths instead (one set alone leaves the other at 0).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from refiners.base import Refiner, build_config, config_from_dict, read_refiner_
 
 HIGH_PASS_NOISE_GAIN = 8 / 9  # sum of squared taps of (delta - 3x3 box)
 CHUNK = 4096
+MAX_BLUR_SIGMA = 3.0  # pixels; the bisection's upper end
+FIT_SAMPLE = 2048  # images used to fit the strengths (energies are averages; more adds nothing)
 
 
 @dataclass
@@ -28,8 +32,9 @@ class GaussianConfig:
     preset: str
     seed: int = 0
     noise_std: float | None = None  # None: fitted to the real images' high-frequency energy
-    blur_sigma: float = 0.0  # Gaussian blur (pixels) applied before the noise; 0 = none
+    blur_sigma: float | None = None  # Gaussian blur (pixels) before the noise; None: fitted; 0 = none
     fitted_noise_std: float | None = None  # what `fit` chose (None until fitted, or when noise_std is set)
+    fitted_blur_sigma: float | None = None  # likewise for the blur
 
 
 PRESETS = {"cpu": {}, "paper": {}}  # nothing to size: both presets are the same
@@ -57,6 +62,20 @@ def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(x, taps.view(1, 1, -1, 1))
 
 
+def fit_blur_sigma(images: torch.Tensor, target_energy: float, iterations: int = 20) -> float:
+    """The blur sigma whose output has the target high-frequency energy; 0 when images are already duller."""
+    if high_frequency_energy(images) <= target_energy:
+        return 0.0
+    low, high = 0.0, MAX_BLUR_SIGMA
+    for _ in range(iterations):  # energy falls monotonically as sigma grows
+        middle = (low + high) / 2
+        if high_frequency_energy(gaussian_blur(images, middle)) > target_energy:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
+
+
 class GaussianRefiner(Refiner):
     name = "gaussian"
 
@@ -75,7 +94,20 @@ class GaussianRefiner(Refiner):
     @property
     def noise_std(self) -> float | None:
         cfg = self._config
-        return cfg.noise_std if cfg.noise_std is not None else cfg.fitted_noise_std
+        if cfg.noise_std is not None:
+            return cfg.noise_std
+        return cfg.fitted_noise_std if cfg.blur_sigma is None else 0.0
+
+    @property
+    def blur_sigma(self) -> float | None:
+        cfg = self._config
+        if cfg.blur_sigma is not None:
+            return cfg.blur_sigma
+        return cfg.fitted_blur_sigma if cfg.noise_std is None else 0.0
+
+    @property
+    def _fits_strengths(self) -> bool:
+        return self._config.noise_std is None and self._config.blur_sigma is None
 
     def fit(self, synthetic, real, *, device, out_dir=None, resume=False, progress=True) -> None:
         if tuple(synthetic.shape[1:]) != tuple(real.shape[1:]):
@@ -83,22 +115,27 @@ class GaussianRefiner(Refiner):
                 f"Real images are {tuple(real.shape[1:])} but synthetic ones {tuple(synthetic.shape[1:])}; "
                 "expected the same size."
             )
-        if self._config.noise_std is None:
-            missing = high_frequency_energy(real) - high_frequency_energy(gaussian_blur(synthetic, self._config.blur_sigma))
+        synthetic, real = synthetic[:FIT_SAMPLE], real[:FIT_SAMPLE]
+        target = high_frequency_energy(real)
+        if self._fits_strengths:
+            self._config.fitted_blur_sigma = fit_blur_sigma(synthetic, target)
+            missing = target - high_frequency_energy(gaussian_blur(synthetic, self.blur_sigma))
             self._config.fitted_noise_std = math.sqrt(max(missing, 0.0) / HIGH_PASS_NOISE_GAIN)
         if out_dir is not None:
             self.save(Path(out_dir))
 
     def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
-        std = self.noise_std
-        if std is None:
-            raise UserInputError("Refiner 'gaussian' has no noise strength yet; fit it on real images or set noise_std.")
+        std, sigma = self.noise_std, self.blur_sigma
+        if std is None or sigma is None:
+            raise UserInputError(
+                "Refiner 'gaussian' has no fitted strengths yet; fit it on real images or set noise_std and blur_sigma."
+            )
         # One generator per call, seeded from the config: the same images always get the same noise.
         generator = torch.Generator().manual_seed(self._config.seed)
         out = []
         for chunk in images.split(batch_size):
             noise = torch.randn(chunk.shape, generator=generator) * std
-            blurred = gaussian_blur(chunk.to(device).float(), self._config.blur_sigma)
+            blurred = gaussian_blur(chunk.to(device).float(), sigma)
             out.append((blurred + noise.to(device)).clamp_(-1, 1).cpu())
         return torch.cat(out) if out else images.clone()
 

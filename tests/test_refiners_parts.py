@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from benchmark.errors import UserInputError
-from refiners.gaussian import HIGH_PASS_NOISE_GAIN, high_frequency_energy
+from refiners.gaussian import HIGH_PASS_NOISE_GAIN, fit_blur_sigma, gaussian_blur, high_frequency_energy
 from refiners.history import HistoryBuffer
 from refiners.networks import GlobalDiscriminator, LocalDiscriminator, RefinerNet
 from refiners.registry import REFINERS, create_refiner, load_refiner
@@ -130,6 +130,18 @@ def test_gaussian_fits_real_high_frequency_energy(tmp_path):
     refiner.save(tmp_path)
     assert torch.equal(load_refiner(tmp_path).refine(synthetic, device=torch.device("cpu")), refined)
     assert HIGH_PASS_NOISE_GAIN == pytest.approx(8 / 9)
+
+
+def test_gaussian_blurs_synthetic_images_sharper_than_real():
+    gen = torch.Generator().manual_seed(1)
+    synthetic = 0.5 * torch.randn(64, 1, 35, 55, generator=gen)  # sharp
+    real = gaussian_blur(0.5 * torch.randn(64, 1, 35, 55, generator=gen), 1.0)  # duller
+    refiner = create_refiner("gaussian", seed=0)
+    refiner.fit(synthetic, real, device=torch.device("cpu"))
+    assert refiner.config["fitted_blur_sigma"] > 0.3 and refiner.config["fitted_noise_std"] < 0.01
+    refined = refiner.refine(synthetic, device=torch.device("cpu"))
+    assert high_frequency_energy(refined) == pytest.approx(high_frequency_energy(real), rel=0.05)
+    assert fit_blur_sigma(real, high_frequency_energy(synthetic)) == 0.0  # never sharpens
 
 
 def test_gaussian_set_strength_and_size_mismatch():
