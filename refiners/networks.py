@@ -6,15 +6,20 @@ import torch
 from torch import nn
 
 
+# The refiner pads by reflection: zero padding let it paint a bright frame along the image border
+# (seen in the first p00 sweep's before/after grids), which a discriminator then learns to use.
+REFINER_PADDING = "reflect"
+
+
 class ResidualBlock(nn.Module):
     """Two 3x3 convolutions with a skip connection, as in the paper's refiner."""
 
     def __init__(self, channels: int):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.Conv2d(channels, channels, 3, padding=1, padding_mode=REFINER_PADDING),
             nn.ReLU(inplace=True),
-            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.Conv2d(channels, channels, 3, padding=1, padding_mode=REFINER_PADDING),
         )
         self.relu = nn.ReLU(inplace=True)
 
@@ -28,7 +33,7 @@ class RefinerNet(nn.Module):
     def __init__(self, channels: int = 64, blocks: int = 4):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(1, channels, 3, padding=1),
+            nn.Conv2d(1, channels, 3, padding=1, padding_mode=REFINER_PADDING),
             nn.ReLU(inplace=True),
             *[ResidualBlock(channels) for _ in range(blocks)],
             nn.Conv2d(channels, 1, 1),
