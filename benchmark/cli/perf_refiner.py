@@ -25,4 +25,4 @@ def command(device, preset, batch, iters, threads, no_compare):
     if threads is not None:
         torch.set_num_threads(threads)
     result = benchmark_refiner(resolve_device(device), preset=preset, batch=batch, iters=iters, compare_eager=not no_compare)
-    click.echo(json.dumps(result, indent=2))
+    click.echo(json.dumps(result))
