@@ -119,7 +119,13 @@ def read_predictions(records: pd.DataFrame) -> pd.DataFrame:
     """Per-image predictions of the method records (from read_runs), tagged with estimator, refiner, n_train, seed."""
     frames = []
     for record in records[records["kind"] == "method"].itertuples():
-        frame = pd.read_csv(Path(record.run_dir) / record.predictions_file)
+        path = Path(record.run_dir) / record.predictions_file
+        if not path.is_file():  # committed reference runs keep aggregates only (predictions hold real labels)
+            warnings.warn(f"skipping {record.run_dir}: {record.predictions_file} is missing", stacklevel=2)
+            continue
+        frame = pd.read_csv(path)
         frames.append(frame.assign(run=record.run, estimator=record.estimator, refiner=record.refiner,
                                    n_train=record.n_train, seed=record.seed))
+    if not frames:
+        raise UserInputError("No run holds per-image predictions (predictions_*.csv); expected run folders as 'bench run' writes them.")
     return pd.concat(frames, ignore_index=True)

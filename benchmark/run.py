@@ -22,7 +22,7 @@ import pandas as pd
 import torch
 
 from benchmark import plots, records
-from benchmark.data import EyeData, EyeSource, open_source
+from benchmark.data import EyeData, EyeSource, open_source, parse_spec
 from benchmark.device import resolve_device, seed_everything
 from benchmark.errors import UserInputError
 from benchmark.images import to_model_tensor, to_uint8
@@ -34,6 +34,7 @@ DEFAULT_SYNTHETIC = "sim?n={n}&seed={seed}"
 # The simulator's stand-in for real eyes; real data is never used implicitly. Its own fixed seed keeps it from
 # sharing gaze labels with the synthetic set (the simulator's labels do not depend on the style).
 DEFAULT_REAL = "sim?style=target&seed=100000"
+MIN_REALISM_IMAGES = 10  # the domain classifier holds 30% out for its test; Fréchet needs a covariance
 PROBE_ESTIMATOR = "cnn"  # realism metrics read this estimator's features and predictions
 
 #: Data sizes per preset. `cpu` keeps the default `bench run` within 5 minutes on 2 CPU cores.
@@ -124,6 +125,17 @@ class _Inputs:
     estimators: dict[str, Any]
 
 
+def _same_file(spec_a: str, spec_b: str) -> bool:
+    """Whether two specs read the same file or folder (which would put test images into training)."""
+    a, b = parse_spec(spec_a), parse_spec(spec_b)
+    if a.path is None or b.path is None:
+        return a.text == b.text
+    people_a, people_b = a.options.get("people"), b.options.get("people")
+    if people_a and people_b and not set(people_a.split(",")) & set(people_b.split(",")):
+        return False  # one MPIIGaze root, disjoint participants
+    return Path(a.path).expanduser().resolve() == Path(b.path).expanduser().resolve()
+
+
 def _require_labels(source: EyeSource, option: str, why: str) -> None:
     if not source.has_labels:
         raise UserInputError(f"{option} {source.name} has no gaze labels; expected a labelled set {why}.")
@@ -132,11 +144,17 @@ def _require_labels(source: EyeSource, option: str, why: str) -> None:
 def _prepare(cfg: RunConfig) -> _Inputs:
     """Every check a user can fail, before anything is written."""
     from benchmark.estimators import create_estimator
-    from refiners.registry import create_refiner, load_refiner
+    from refiners.registry import create_refiner, load_refiner, read_training_data
 
     estimators = {name: create_estimator(name, preset=cfg.preset, seed=cfg.seed) for name in cfg.estimators}
     if cfg.refiner_checkpoint:
         refiner = load_refiner(Path(cfg.refiner_checkpoint))
+        trained_on = read_training_data(Path(cfg.refiner_checkpoint))
+        if trained_on and _same_file(trained_on["real"], cfg.real_test or cfg.real):
+            raise UserInputError(
+                f"--refiner-checkpoint {cfg.refiner_checkpoint} was trained on the real images of {trained_on['real']}, "
+                "which this run would test on; train the refiner on other real images, or give a --real-test it never saw."
+            )
     else:
         refiner = create_refiner(cfg.refiner, preset=cfg.preset, seed=cfg.seed, **cfg.refiner_overrides)
     synthetic = open_source(cfg.synthetic)
@@ -144,6 +162,11 @@ def _prepare(cfg: RunConfig) -> _Inputs:
     real = open_source(cfg.real)
     rng = np.random.default_rng(cfg.split_seed)
     if cfg.real_test:
+        if _same_file(cfg.real, cfg.real_test):
+            raise UserInputError(
+                f"--real and --real-test both read {cfg.real_test}; leave --real-test out to hold a disjoint part of "
+                "--real out for the test, or give a test set the refiner does not see."
+            )
         test = open_source(cfg.real_test)
         _require_labels(test, "--real-test", "to measure angular error on")
         test_indices = np.sort(rng.choice(len(test), size=min(cfg.n_test, len(test)), replace=False))
@@ -156,6 +179,15 @@ def _prepare(cfg: RunConfig) -> _Inputs:
         n_test = min(cfg.n_test, len(real) // 2)
         drawn = rng.choice(len(real), size=n_test + min(cfg.n_real, len(real) - n_test), replace=False)
         test_indices, real_indices = np.sort(drawn[:n_test]), np.sort(drawn[n_test:])
+    if cfg.references and len(test_indices) < 2 * cfg.ceiling_folds:
+        raise UserInputError(f"The test set holds {len(test_indices)} images; the real-label ceiling needs at least "
+                             f"{2 * cfg.ceiling_folds} (or pass --no-references).")
+    if cfg.realism and min(cfg.n_realism, len(test_indices)) < MIN_REALISM_IMAGES:
+        raise UserInputError(f"Realism metrics need at least {MIN_REALISM_IMAGES} held-out real and synthetic images; "
+                             f"this run has {min(cfg.n_realism, len(test_indices))} (or pass --no-realism).")
+    batch = refiner.config.get("batch_size", 0)
+    if refiner.trainable and not cfg.refiner_checkpoint and len(real_indices) < batch:
+        raise UserInputError(f"--real gives the refiner {len(real_indices)} images; its preset trains on batches of {batch}.")
     needed = cfg.n_synthetic + (cfg.n_realism if cfg.realism else 0)
     if len(synthetic) < needed:
         raise UserInputError(f"--synthetic {synthetic.name} holds {len(synthetic)} images; this run needs {needed}.")
@@ -186,26 +218,22 @@ def _config_record(cfg: RunConfig, inputs: _Inputs, device: torch.device) -> dic
     }
 
 
-def _realism(cfg, device, syn_hold, syn_hold_gaze, refined_hold, real_hold, syn_train, syn_gaze, refined_train, trained, log):
+def _realism(cfg, device, syn_hold, syn_hold_gaze, refined_hold, real_hold, syn_train, syn_gaze, log):
     """Domain-classifier accuracy, Fréchet distances in the probe CNN's features, gaze drift.
 
-    The probe is a CNN trained on UNREFINED synthetic images: gaze drift is the angle between a held-out
-    synthetic image's label and the probe's prediction on its refined version, so for the identity refiner
-    drift equals the probe's own error on held-out synthetic images (the floor other refiners compare to).
-    When the refiner left the training images unchanged, the run's own CNN is that probe and is reused.
+    The probe is a CNN trained on the same n_probe UNREFINED synthetic images with the same seed in every
+    run, so every refiner is measured with the same ruler. Gaze drift is the angle between a held-out
+    synthetic image's label and the probe's prediction on its refined version: for the identity refiner it
+    is the probe's own error on held-out synthetic images, the floor other refiners compare to.
     """
     from benchmark.estimators import create_estimator
     from benchmark.realism import domain_classifier_accuracy, frechet_distance, gaze_drift_deg
 
-    if PROBE_ESTIMATOR in trained and torch.equal(refined_train, syn_train):
-        probe = trained[PROBE_ESTIMATOR]
-        probe_note = f"the run's own {PROBE_ESTIMATOR} (the refiner left the training images unchanged)"
-    else:
-        n_probe = min(cfg.n_probe, len(syn_train))
-        log(f"training the drift/feature probe ({PROBE_ESTIMATOR}) on {n_probe} unrefined synthetic images")
-        probe = create_estimator(PROBE_ESTIMATOR, preset=cfg.preset, seed=cfg.seed)
-        probe.fit(syn_train[:n_probe], syn_gaze[:n_probe], device=device, progress=cfg.progress)
-        probe_note = f"a {PROBE_ESTIMATOR} trained on {n_probe} unrefined synthetic images"
+    n_probe = min(cfg.n_probe, len(syn_train))
+    log(f"training the drift/feature probe ({PROBE_ESTIMATOR}) on {n_probe} unrefined synthetic images")
+    probe = create_estimator(PROBE_ESTIMATOR, preset=cfg.preset, seed=cfg.seed)
+    probe.fit(syn_train[:n_probe], syn_gaze[:n_probe], device=device, progress=cfg.progress)
+    probe_note = f"a {PROBE_ESTIMATOR} trained on {n_probe} unrefined synthetic images"
     real_features = probe.features(real_hold, device=device)
     drift = gaze_drift_deg(probe, syn_hold_gaze, refined_hold, device=device)
     return {
@@ -240,14 +268,15 @@ def run_benchmark(config: RunConfig, *, log: Callable[[str], None] = print) -> P
     run_dir = records.new_run_dir(Path(cfg.out), inputs.refiner.name, cfg.seed)
     log(f"run folder: {run_dir}")
     try:
-        _run(cfg, inputs, device, run_dir, started, log)
+        _run(cfg, inputs, device, run_dir, started, log, synthetic_setting=config.synthetic or "default simulator")
     except BaseException:
         log(f"run stopped before finishing; {run_dir} has no '{records.DONE_MARKER}' marker and tables skip it.")
         raise
     return run_dir
 
 
-def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, started: float, log) -> None:
+def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, started: float, log, *,
+         synthetic_setting: str) -> None:
     config_record = _config_record(cfg, inputs, device)
     records.write_json(run_dir / records.CONFIG_FILE, config_record)
     seed_everything(cfg.seed)
@@ -278,9 +307,10 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         "refiner": refiner.name, "refiner_checkpoint": cfg.refiner_checkpoint, "synthetic": inputs.synthetic.name,
         "real": inputs.real.name, "real_is_stand_in": bool(inputs.real.is_stand_in), "real_test": inputs.test.name,
         "test_is_stand_in": bool(inputs.test.is_stand_in), "n_synthetic": cfg.n_synthetic,
+        "synthetic_setting": synthetic_setting,
         "n_test": int(len(test_images)), "seed": cfg.seed, "preset": cfg.preset, "device": str(device),
     }
-    method_records, errors_by_label, predictions, trained = [], {}, [], {}
+    method_records, errors_by_label, predictions = [], {}, []
     for name, estimator in inputs.estimators.items():
         log(f"training estimator {name} on {len(refined_train)} refined images")
         t0 = time.perf_counter()
@@ -293,7 +323,6 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         records.write_csv(run_dir / predictions_file, frame)
         predictions.append(frame.assign(label=f"{name} on {refiner.name}"))
         errors_by_label[f"{name} on {refiner.name}"] = errors
-        trained[name] = estimator
         method_records.append({"kind": "method", "estimator": name, **common, "n_train": int(len(refined_train)),
                                **summarize_errors(errors), "seconds": seconds, "refiner_seconds": refiner_seconds,
                                "predictions_file": predictions_file})
@@ -317,7 +346,7 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         log("measuring realism on held-out images (domain classifier, Fréchet distance, gaze drift)")
         n = min(len(syn_hold), len(test_images))  # equal-sized sets, so accuracies and distances compare
         realism = _realism(cfg, device, syn_hold[:n], syn_hold_gaze[:n], refined_hold[:n], test_images[:n],
-                           syn_train, syn_gaze, refined_train, trained, log)
+                           syn_train, syn_gaze, log)
         for record in method_records:
             record.update(realism)
 

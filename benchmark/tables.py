@@ -40,11 +40,24 @@ def _mean_se(values: pd.Series) -> tuple[float, float]:
     return float(values.mean()), float(se)
 
 
-def _aggregate(records: pd.DataFrame, keys: list[str], values: dict[str, str]) -> pd.DataFrame:
-    """One row per `keys` group: the number of seeds, and mean + se of each record column in `values`."""
+# Runs that differ in any of these are different experiments, never pooled as seeds of one. (`synthetic` itself
+# is not among them: the default simulator spec carries the run's seed; `synthetic_setting` is what was asked for.)
+SETTINGS = ("preset", "synthetic_setting", "real", "refiner_checkpoint", "n_test")
+REFERENCE_SETTINGS = ("n_test",)  # references depend on the test set alone
+
+
+def _aggregate(records: pd.DataFrame, keys: list[str], values: dict[str, str], settings=SETTINGS) -> pd.DataFrame:
+    """One row per `keys` (+ SETTINGS) group: the number of seeds, and mean + se over seeds of each `values` column.
+
+    A seed run twice counts once (the newest run), so the standard error is over distinct seeds.
+    """
+    settings = [k for k in settings if k in records and k not in keys]
+    records = records.assign(**{k: records[k].fillna("").astype(str) for k in settings})
+    order = "run" if "run" in records else "seed"
+    records = records.sort_values(order).drop_duplicates([*keys, *settings, "seed"], keep="last")
     rows = []
-    for group, part in records.groupby(keys, sort=True, dropna=False):
-        row = dict(zip(keys, group if isinstance(group, tuple) else (group,)))
+    for group, part in records.groupby([*keys, *settings], sort=True, dropna=False):
+        row = dict(zip(keys, (group if isinstance(group, tuple) else (group,))[: len(keys)]))
         row["seeds"] = int(part["seed"].nunique())
         for label, column in values.items():
             row[label], row[label + SE_SUFFIX] = _mean_se(part[column]) if column in part else (np.nan, np.nan)
@@ -59,7 +72,8 @@ def method_table(records: pd.DataFrame) -> Table:
     # References depend only on the test set (and the seed), not on the refiner: one value per seed.
     references = records[records["kind"] == "reference"].drop_duplicates(["real_test", "estimator", "seed"])
     if not references.empty:
-        ref_table = _aggregate(references, ["real_test", "estimator"], {"mean error (deg)": "mean_angular_error_deg"})
+        ref_table = _aggregate(references, ["real_test", "estimator"], {"mean error (deg)": "mean_angular_error_deg"},
+                               settings=REFERENCE_SETTINGS)
         ref_table["refiner"] = "(reference)"
         ref_table["n_train"] = np.nan
         table = pd.concat([table, ref_table], ignore_index=True)

@@ -51,6 +51,11 @@ class Refiner(ABC):
     def save(self, out_dir: Path) -> None:
         """Write a checkpoint folder that refiners.registry.load_refiner reads back."""
 
+    @property
+    def unfinished(self) -> str | None:
+        """None when the refiner is ready to use; otherwise why not (a checkpoint of an interrupted training)."""
+        return None
+
     @classmethod
     def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> Refiner:
         """A fresh refiner sized by a named preset, with single numbers overridden (refiners.registry calls it)."""

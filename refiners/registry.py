@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+from benchmark.atomic import write_atomic
 from benchmark.errors import UserInputError
 from refiners.base import Refiner, read_refiner_config
 from refiners.gaussian import GaussianRefiner
@@ -32,6 +34,25 @@ def create_refiner(name: str, *, preset: str = "cpu", seed: int = 0, **overrides
 
 
 def load_refiner(checkpoint_dir: Path | str) -> Refiner:
-    """The refiner saved in a checkpoint folder (config.json names its class)."""
+    """The finished refiner saved in a checkpoint folder (config.json names its class), ready to refine."""
     name, _ = read_refiner_config(Path(checkpoint_dir))
-    return refiner_class(name).from_checkpoint(Path(checkpoint_dir))
+    refiner = refiner_class(name).from_checkpoint(Path(checkpoint_dir))
+    if refiner.unfinished:
+        raise UserInputError(
+            f"{checkpoint_dir} is not finished: {refiner.unfinished}; complete it with `bench refine ... --resume`."
+        )
+    return refiner
+
+
+TRAINING_DATA_FILE = "training_data.json"
+
+
+def write_training_data(out_dir: Path, synthetic: str, real: str, n_synthetic: int, n_real: int) -> None:
+    """Which images a checkpoint learnt from, so a run can refuse to test on the real images it saw."""
+    record = {"synthetic": synthetic, "real": real, "n_synthetic": n_synthetic, "n_real": n_real}
+    write_atomic(Path(out_dir) / TRAINING_DATA_FILE, lambda p: p.write_text(json.dumps(record, indent=2) + "\n"))
+
+
+def read_training_data(checkpoint_dir: Path) -> dict[str, Any] | None:
+    path = Path(checkpoint_dir) / TRAINING_DATA_FILE
+    return json.loads(path.read_text()) if path.is_file() else None

@@ -157,13 +157,22 @@ class SimGANRefiner(Refiner):
         write_refiner_config(out_dir, self.name, dataclasses.asdict(self._config))
         write_atomic(Path(out_dir) / CHECKPOINT_FILE, lambda p: torch.save(state, p))
 
+    @property
+    def unfinished(self) -> str | None:
+        if self.step < self.total_steps:
+            return f"its training stopped at step {self.step} of {self.total_steps}"
+        return None
+
     def _load_state(self, checkpoint_dir: Path, *, expected_name: str | None = None) -> None:
         if expected_name is not None and expected_name != self.name:
             raise UserInputError(f"{checkpoint_dir} holds a checkpoint of refiner '{expected_name}', not '{self.name}'.")
         path = checkpoint_dir / CHECKPOINT_FILE
         if not path.is_file():
             raise UserInputError(f"{checkpoint_dir} has no {CHECKPOINT_FILE}; expected a folder written by `bench refine`.")
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # truncated, corrupt or not a torch file: torch raises several kinds
+            raise UserInputError(f"{path} is not a readable checkpoint ({type(exc).__name__}); train it again with `bench refine`.") from None
         if state.get("refiner") != self.name:
             raise UserInputError(
                 f"{checkpoint_dir} holds a checkpoint of refiner '{state.get('refiner')}', not '{self.name}'."

@@ -13,7 +13,7 @@ from benchmark.device import resolve_device
 from benchmark.errors import UserInputError
 from benchmark.images import to_model_tensor
 from refiners.base import Refiner
-from refiners.registry import create_refiner
+from refiners.registry import create_refiner, write_training_data
 
 
 def load_images(spec: str, n: int | None, seed: int) -> torch.Tensor:
@@ -56,6 +56,7 @@ def train_refiner_from_specs(
     synthetic = load_images(synthetic_spec, n_synthetic, seed)
     real = load_images(real_spec, None, seed)
     out = Path(out_dir)
+    write_training_data(out, synthetic_spec, real_spec, len(synthetic), len(real))
     model.fit(synthetic, real, device=torch_device, out_dir=out, resume=resume, progress=progress)
     model.save(out)
     return model

@@ -6,7 +6,6 @@ from benchmark.metrics import angular_errors, cumulative_curve, summarize_errors
 from benchmark.references import mean_gaze_reference, real_label_ceiling
 
 
-
 def test_summary_of_hand_made_errors():
     errors = np.array([1.0, 3.0, 5.0, 6.0, 8.0, 12.0, 20.0])
     summary = summarize_errors(errors)
@@ -44,6 +43,13 @@ def test_angular_errors_matches_hand_values_and_checks_shapes():
 def test_mean_gaze_reference_on_symmetric_gaze():
     gaze = np.radians([[0.0, -12.0], [0.0, 12.0]])
     np.testing.assert_allclose(mean_gaze_reference(gaze), [12.0, 12.0], atol=1e-6)
+
+
+def test_mean_gaze_reference_averages_directions_not_angles():
+    # (60, 0) and (0, 60) deg: the mean unit vector is (-0.433, -0.433, -0.5), at arccos(sqrt(0.625)) from both;
+    # averaging the angles instead, to (30, 30), would give 36.1 and 41.4 deg.
+    expected = np.degrees(np.arccos(np.sqrt(0.625)))
+    np.testing.assert_allclose(mean_gaze_reference(np.radians([[60.0, 0.0], [0.0, 60.0]])), [expected] * 2, atol=1e-6)
 
 
 def test_real_label_ceiling_is_far_below_mean_gaze_on_p00(p00_dev):

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from benchmark.cli.main import cli
+from benchmark.errors import UserInputError
 from refiners.registry import create_refiner, load_refiner
 
 
@@ -68,3 +69,15 @@ def test_perf_refiner_prints_json():
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["fast_path"]["images_per_s"] > 0 and report["batch"] == 4
+
+
+def test_unfinished_and_corrupt_checkpoints_are_refused(eyes, tmp_path):
+    out = tmp_path / "out"
+    refiner = create_refiner("simgan_local", batch_size=8, refiner_channels=8, refiner_blocks=1,
+                             pretrain_refiner_steps=2, pretrain_discriminator_steps=1, adversarial_steps=2)
+    refiner.save(out)  # step 0 of 5: what an interrupted `bench refine` leaves behind
+    with pytest.raises(UserInputError, match="stopped at step 0 of 5"):
+        load_refiner(out)
+    (out / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    result = bench("run", "--refiner-checkpoint", str(out), "--real", eyes["real"], "--out", str(tmp_path / "runs"))
+    assert result.exit_code == 2 and "not a readable checkpoint" in result.output and "Traceback" not in result.output

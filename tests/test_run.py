@@ -10,8 +10,10 @@ from benchmark import records
 from benchmark.cli.main import cli
 from benchmark.data import write_own_format
 from benchmark.errors import UserInputError
+from benchmark import run as run_module
 from benchmark.run import RunConfig, run_benchmark
 from benchmark.tables import report_runs
+from refiners.training import train_refiner_from_specs
 
 N_SYNTHETIC = 300
 TINY = ["--n-synthetic", str(N_SYNTHETIC), "--estimator", "knn", "--estimator", "rf"]
@@ -70,12 +72,38 @@ def test_run_writes_every_file_and_prints_its_folder_last(finished_run):
     assert knn["gaze_drift_mean_deg"] >= 0
 
 
-def test_test_and_refiner_images_are_disjoint(finished_run):
+def test_test_and_refiner_images_are_disjoint(data, finished_run):
     run_dir = records.find_run_dirs(finished_run[0])[0]
     config, _ = records.read_run(run_dir)
     assert config["data"]["n_test"] + config["data"]["n_real_for_refiner"] == 200
     predictions = np.loadtxt(run_dir / "predictions_knn.csv", delimiter=",", skiprows=1)
     assert len(np.unique(predictions[:, 0])) == 100  # test_index column: every held-out image once
+    inputs = run_module._prepare(RunConfig(refiner="identity", estimators=("knn",), synthetic=data["synthetic"],
+                                           real=data["real"], n_synthetic=N_SYNTHETIC).resolved())
+    assert np.intersect1d(inputs.real_indices, inputs.test_indices).size == 0
+    assert set(predictions[:, 0].astype(int)) == set(inputs.test_indices)
+
+
+def test_refusals_that_would_mix_test_images_into_training(data, tmp_path):
+    base = dict(refiner="identity", estimators=("knn",), synthetic=data["synthetic"], n_synthetic=N_SYNTHETIC,
+                device="cpu", out=str(tmp_path / "runs"))
+    with pytest.raises(UserInputError, match="both read"):
+        run_benchmark(RunConfig(real=data["real"], real_test=data["real"], **base), log=lambda m: None)
+    # a refiner checkpoint records its real images; a run may not test on them
+    checkpoint = tmp_path / "gaussian"
+    train_refiner_from_specs("gaussian", data["synthetic"], data["real"], checkpoint, device="cpu", progress=False)
+    with pytest.raises(UserInputError, match="was trained on the real images"):
+        run_benchmark(RunConfig(**{**base, "refiner": "gaussian"}, refiner_checkpoint=str(checkpoint), real=data["real"]),
+                      log=lambda m: None)
+    assert not (tmp_path / "runs").exists()  # refused before anything was written
+
+
+def test_too_small_test_set_is_refused_before_writing(data, tmp_path):
+    config = RunConfig(refiner="identity", estimators=("knn",), synthetic=data["synthetic"], real=data["real"],
+                       n_synthetic=N_SYNTHETIC, n_test=6, device="cpu", out=str(tmp_path / "runs"))
+    with pytest.raises(UserInputError, match="ceiling needs at least 10"):
+        run_benchmark(config, log=lambda m: None)
+    assert not (tmp_path / "runs").exists()
 
 
 def test_interrupted_run_has_no_done_marker_and_tables_skip_it(data, finished_run, tmp_path, monkeypatch):
