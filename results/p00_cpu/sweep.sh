@@ -2,8 +2,9 @@
 # Reference sweep on real MPIIGaze p00 (CPU presets). Run from the repository root:
 #   bash results/p00_cpu/sweep.sh
 # Real images: ../shared/data/mpiigaze_p00/dev.npz; a fixed seeded half (750) is the labelled test set,
-# the other half feeds the refiners without labels. Runs land in results/p00_cpu/runs/ (not committed);
-# the tables and plots made from them are committed beside this script.
+# the other half feeds the refiners without labels. Runs land in results/p00_cpu/runs/; their config.json,
+# metrics.json and error plots are committed, their predictions and sample grids (real labels and eyes) are not.
+# The tables and cross-run plots made from them are committed beside this script.
 set -euo pipefail
 REAL=npz:../shared/data/mpiigaze_p00/dev.npz
 OUT=results/p00_cpu/runs
