@@ -4,8 +4,11 @@
 set -euo pipefail
 out=results/perf/cpu.jsonl
 : > "$out"
-for threads in 1 2; do
-  bench perf simulator --device cpu --n 20480 --threads "$threads" >> "$out"
+for batch in 512 1024 2048; do
+  for repeat in 1 2 3; do  # three repeats: single figures on this shared 2-core machine vary by +-20%
+    bench perf simulator --device cpu --n 30720 --threads 2 --batch "$batch" >> "$out"
+  done
 done
+bench perf simulator --device cpu --n 30720 --threads 1 --batch 1024 >> "$out"
 bench perf refiner --device cpu --preset cpu --iters 10 --threads 2 >> "$out"
 bench perf refiner --device cpu --preset paper --batch 32 --iters 5 --threads 2 >> "$out"
