@@ -33,7 +33,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SYNTHETIC = "sim?n={n}&seed={seed}"
 # The simulator's stand-in for real eyes; real data is never used implicitly. Its own fixed seed keeps it from
 # sharing gaze labels with the synthetic set (the simulator's labels do not depend on the style).
-DEFAULT_REAL = "sim?style=target&seed=100000"
+STAND_IN_SEED = 100_000
+DEFAULT_REAL = f"sim?style=target&seed={STAND_IN_SEED}"
 MIN_REALISM_IMAGES = 10  # the domain classifier holds 30% out for its test; Fréchet needs a covariance
 PROBE_ESTIMATOR = "cnn"  # realism metrics read this estimator's features and predictions
 
@@ -87,6 +88,9 @@ class RunConfig:
         if not self.estimators:
             raise UserInputError("No estimator given; expected at least one --estimator (cnn, rf or knn).")
         synthetic = self.synthetic
+        if synthetic is None and self.real == DEFAULT_REAL and self.seed == STAND_IN_SEED:
+            raise UserInputError(f"--seed {STAND_IN_SEED} is the stand-in real set's own seed, so the default synthetic "
+                                 "and test images would share their gaze labels; pick another seed.")
         if synthetic is None:
             synthetic = DEFAULT_SYNTHETIC.format(n=sizes["n_synthetic"] + (sizes["n_realism"] if self.realism else 0), seed=self.seed)
         return dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), synthetic=synthetic, **sizes)

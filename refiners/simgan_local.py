@@ -8,8 +8,8 @@ from refiners.networks import LocalDiscriminator
 from refiners.simgan import SimGANRefiner
 
 # cpu: a 32-channel refiner with 2 ResNet blocks (the paper's: 64 channels, 4 blocks), batch 32 instead of 512,
-# and 100 + 20 + 60 steps (refiner pretraining, discriminator pretraining, adversarial), so training
-# ends in about 1.5-2 minutes on an idle 2-core CPU (estimated from CPU time; see the issue-4 report).
+# and 100 + 20 + 60 steps (refiner pretraining, discriminator pretraining, adversarial): training took
+# 51-54 s on the 2-core CPU in the p00 sweep (results/p00_cpu, `refiner_seconds`).
 # paper: the paper's sizes; its history buffer size is not published, 12800 refined images (25 batches) here.
 PRESETS = {
     "cpu": dict(refiner_channels=32, refiner_blocks=2, batch_size=32, pretrain_refiner_steps=100,

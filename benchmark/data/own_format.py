@@ -10,16 +10,8 @@ import numpy as np
 
 from benchmark.atomic import write_atomic
 from benchmark.data.base import EyeData, EyeSource, SourceSpec, check_gaze, check_images
+from benchmark.data.options import require_path
 from benchmark.errors import UserInputError
-
-
-def _require_file(spec: SourceSpec, suffixes: tuple[str, ...]) -> Path:
-    if not spec.path:
-        raise UserInputError(f"{spec.text}: expected a file path after '{spec.kind}:'.")
-    path = Path(spec.path).expanduser()
-    if not path.is_file():
-        raise UserInputError(f"{spec.text}: no such file {path}; expected a {'/'.join(suffixes)} file.")
-    return path
 
 
 class NpzSource(EyeSource):
@@ -27,7 +19,7 @@ class NpzSource(EyeSource):
 
     def __init__(self, spec: SourceSpec):
         super().__init__(spec)
-        path = _require_file(spec, (".npz",))
+        path = require_path(spec, "a .npz file")
         try:
             archive = np.load(path, allow_pickle=False)
         except Exception as exc:  # a corrupt or non-npz file
@@ -62,7 +54,7 @@ class H5Source(EyeSource):
 
     def __init__(self, spec: SourceSpec):
         super().__init__(spec)
-        path = _require_file(spec, (".h5", ".hdf5"))
+        path = require_path(spec, "an .h5 file")
         try:
             self._file = h5py.File(path, "r")
         except OSError as exc:
