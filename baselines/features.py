@@ -8,7 +8,7 @@ then PCA fitted on the training images. The regressor predicts (pitch, yaw) radi
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,15 +29,8 @@ def standardised_pixels(images: torch.Tensor, grid: tuple[int, int]) -> np.ndarr
 class PixelFeatureEstimator(GazeEstimator):
     """A scikit-learn regressor on PCA of standardised downsampled pixels; subclasses name the regressor."""
 
-    PRESETS: ClassVar[dict[str, dict[str, Any]]]
-
     def __init__(self, *, preset: str = "cpu", seed: int = 0, **overrides: Any):
-        unknown = set(overrides) - set(self.PRESETS[preset])
-        if unknown:
-            raise TypeError(f"unknown {type(self).__name__} settings {sorted(unknown)}")
-        self.preset = preset
-        self.seed = seed
-        self.settings = {**self.PRESETS[preset], **overrides}
+        super().__init__(preset=preset, seed=seed, **overrides)
         self.pipeline: Pipeline | None = None
 
     @abstractmethod

@@ -16,6 +16,16 @@ class GazeEstimator(ABC):
     """
 
     name: ClassVar[str]
+    #: Settings per preset name; overrides may only change settings a preset defines.
+    PRESETS: ClassVar[dict[str, dict[str, Any]]]
+
+    def __init__(self, *, preset: str = "cpu", seed: int = 0, **overrides: Any):
+        unknown = set(overrides) - set(self.PRESETS[preset])
+        if unknown:
+            raise TypeError(f"unknown {type(self).__name__} settings {sorted(unknown)}")
+        self.preset = preset
+        self.seed = seed
+        self.settings = {**self.PRESETS[preset], **overrides}
 
     @abstractmethod
     def fit(self, images: torch.Tensor, gaze: np.ndarray, *, device: torch.device, progress: bool = True) -> None: ...

@@ -68,12 +68,7 @@ class GazeCNN(GazeEstimator):
     EVAL_BATCH_SIZE: ClassVar[int] = 1024
 
     def __init__(self, *, preset: str = "cpu", seed: int = 0, **overrides: Any):
-        unknown = set(overrides) - set(self.PRESETS[preset])
-        if unknown:
-            raise TypeError(f"unknown GazeCNN settings {sorted(unknown)}")
-        self.preset = preset
-        self.seed = seed
-        self.settings = {**self.PRESETS[preset], **overrides}
+        super().__init__(preset=preset, seed=seed, **overrides)
         self.settings["channels"] = tuple(self.settings["channels"])
         self.net: GazeNet | None = None
         self.steps_trained = 0
