@@ -93,8 +93,12 @@ class RunConfig:
         if synthetic is None and self.real == DEFAULT_REAL and self.seed == STAND_IN_SEED:
             raise UserInputError(f"--seed {STAND_IN_SEED} is the stand-in real set's own seed, so the default synthetic "
                                  "and test images would share their gaze labels; pick another seed.")
-        if synthetic is None:
-            synthetic = DEFAULT_SYNTHETIC.format(n=sizes["n_synthetic"] + (sizes["n_realism"] if self.realism else 0), seed=self.seed)
+        # {n} and {seed} in a --synthetic spec are filled in like the default's, so seeds of one setting pool.
+        template = DEFAULT_SYNTHETIC if synthetic is None else synthetic
+        try:
+            synthetic = template.format(n=sizes["n_synthetic"] + (sizes["n_realism"] if self.realism else 0), seed=self.seed)
+        except (KeyError, IndexError, ValueError):
+            raise UserInputError(f"--synthetic {template!r}: braces may only hold {{n}} or {{seed}}.") from None
         return dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), synthetic=synthetic, **sizes)
 
 

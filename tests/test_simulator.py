@@ -46,6 +46,26 @@ def test_default_labels_cover_real_mpiigaze_range():
     assert gaze[:, 1].min() < -40 and gaze[:, 1].max() > 40  # real yaw is about -42..+39
 
 
+def test_default_prior_has_real_mpiigaze_moments_and_uniform_prior_is_flat():
+    params = draw_params(3, torch.arange(40000), "default", LabelRange())
+    pitch, yaw = np.degrees(params["gaze"].numpy()).T
+    # 80% normal (pitch -8.8 +- 5.2, yaw 0.1 +- 8.7), 20% uniform over the box: most renders near real gazes.
+    core = (np.abs(pitch + 8.8) < 2 * 5.2) & (np.abs(yaw - 0.1) < 2 * 8.7)
+    assert 0.7 < core.mean() < 0.85
+    assert abs(np.median(pitch) + 8.8) < 1.5 and abs(np.median(yaw) - 0.1) < 1.5
+    flat = np.degrees(draw_params(3, torch.arange(40000), "default", LabelRange(prior="uniform"))["gaze"].numpy())
+    counts, _ = np.histogram(flat[:, 1], bins=9, range=(-45, 45))
+    assert counts.min() > 0.9 * counts.mean() and abs(np.mean(flat[:, 0]) + 10) < 0.5  # box pitch -40..20
+
+
+def test_prior_changes_labels_not_appearance():
+    flat = draw_params(5, torch.arange(300), "default", LabelRange(prior="uniform"))
+    real_like = draw_params(5, torch.arange(300), "default", LabelRange())
+    assert not torch.allclose(flat["gaze"], real_like["gaze"])
+    for name in [*STYLES["default"], "texture", "keys"]:
+        assert torch.equal(flat[name], real_like[name]), name
+
+
 def test_head_rotation_maps_forward_to_head_gaze_and_eye_pitch_composes():
     head = torch.tensor([[0.2, -0.3], [-0.1, 0.4]], dtype=torch.float64)
     forward = torch.tensor([0.0, 0.0, -1.0], dtype=torch.float64)
@@ -101,7 +121,7 @@ def test_target_style_is_a_labelled_stand_in_that_looks_different():
 @pytest.mark.parametrize(
     "spec",
     ["sim?n=0", "sim?n=ten", "sim?seed=-1", "sim?style=photoreal", "sim?equalize=yes", "sim?pitch=10,-10",
-     "sim?yaw=1", "sim?head=90", "sim?people=-1", "sim?colour=1", "sim:somefile", "sim?device=tpu"],
+     "sim?yaw=1", "sim?head=90", "sim?prior=normal", "sim?people=-1", "sim?colour=1", "sim:somefile", "sim?device=tpu"],
 )
 def test_bad_options_are_user_errors(spec):
     with pytest.raises(UserInputError):

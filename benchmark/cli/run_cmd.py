@@ -13,7 +13,8 @@ from benchmark.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConf
 @click.option("--estimator", "estimators", multiple=True, default=("cnn",), show_default=True,
               help="Gaze estimator trained on the refined images: cnn, rf or knn (repeatable).")
 @click.option("--synthetic", default=None,
-              help=f"Labelled synthetic source spec [default: the built-in simulator, {DEFAULT_SYNTHETIC}].")
+              help=f"Labelled synthetic source spec; {{n}} and {{seed}} are filled in with the run's image count and "
+                   f"seed [default: the built-in simulator, {DEFAULT_SYNTHETIC}].")
 @click.option("--real", default=DEFAULT_REAL, show_default=True,
               help="Real images for the refiner (labels unused there). The default is the simulator's stand-in, "
                    "not real data; e.g. npz:../shared/data/mpiigaze_p00/dev.npz for real eyes.")

@@ -8,6 +8,8 @@ Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
   pitch     LOW,HIGH gaze pitch range in degrees (default -40,20)
   yaw       LOW,HIGH gaze yaw range in degrees (default -45,45)
   head      largest |head pitch| and |head yaw| in degrees (default 20)
+  prior     mpiigaze | uniform: gaze density inside the pitch/yaw box (default mpiigaze: real MPIIGaze's
+            label moments with a 20% uniform share over the box; uniform: flat over the box)
   people    0: every image a new random face, eye, light and camera (default); K > 0: image i shows
             person i % K (appearance fixed per person; gaze, head pose and noise vary per image)
   device    auto | cpu | cuda: where to render (default cpu)
@@ -21,11 +23,11 @@ import torch
 from benchmark.data.base import EyeData, EyeSource, SourceSpec
 from benchmark.device import resolve_device
 from benchmark.errors import UserInputError
-from benchmark.simulator.params import STYLES, LabelRange, draw_params
+from benchmark.simulator.params import GAZE_PRIORS, STYLES, LabelRange, draw_params
 from benchmark.simulator.render import HEIGHT, WIDTH, render
 
 DEFAULT_COUNT = 20000
-OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "people", "device")
+OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "prior", "people", "device")
 # Images rendered per batch: large enough to amortise per-op overhead, small enough to stay in cache.
 RENDER_BATCH = 512
 
@@ -94,8 +96,11 @@ class SimSource(EyeSource):
         head = _number(spec, "head", LabelRange.head)
         if not 0 <= head <= 60:
             raise UserInputError(f"{spec.text}: option head={head:g} should be between 0 and 60 degrees.")
+        prior = spec.options.get("prior", LabelRange.prior)
+        if prior not in GAZE_PRIORS:
+            raise UserInputError(f"{spec.text}: unknown prior {prior!r}; expected one of {', '.join(GAZE_PRIORS)}.")
         self.labels = LabelRange(
-            pitch=_range(spec, "pitch", LabelRange.pitch, 80.0), yaw=_range(spec, "yaw", LabelRange.yaw, 80.0), head=head
+            pitch=_range(spec, "pitch", LabelRange.pitch, 80.0), yaw=_range(spec, "yaw", LabelRange.yaw, 80.0), head=head, prior=prior
         )
         self.device = resolve_device(spec.options.get("device", "cpu"))
         self.is_stand_in = self.style == "target"

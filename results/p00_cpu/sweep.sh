@@ -6,6 +6,7 @@
 # metrics.json and error plots are committed, their predictions and sample grids (real labels and eyes) are not.
 # The tables and cross-run plots made from them are committed beside this script.
 set -euo pipefail
+rm -rf results/p00_cpu/runs  # runs of an older simulator or harness must not pool with these
 REAL=npz:../shared/data/mpiigaze_p00/dev.npz
 OUT=results/p00_cpu/runs
 for seed in 0 1; do
@@ -13,6 +14,11 @@ for seed in 0 1; do
     bench run --refiner "$refiner" --estimator cnn --estimator rf --estimator knn \
       --real "$REAL" --seed "$seed" --out "$OUT"
   done
+done
+# The simulator's old flat gaze prior (uniform over the pitch/yaw box) against the default MPIIGaze-like one.
+for seed in 0 1; do
+  bench run --refiner identity --estimator cnn --estimator rf --estimator knn \
+    --synthetic "sim?n={n}&seed={seed}&prior=uniform" --real "$REAL" --seed "$seed" --out "$OUT"
 done
 # "4x" synthetic data (40k vs the preset's 10k) for the synthetic and the full-method rows.
 for refiner in identity simgan_local; do
