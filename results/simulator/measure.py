@@ -1,0 +1,103 @@
+"""Simulator checks against real p00 and between styles; writes results/simulator/checks.json.
+
+Run from the repository root (needs ../shared/data/mpiigaze_p00/dev.npz):
+    python results/simulator/measure.py
+Geometry: where the darkest 10% of pixels sit, regressed on the gaze label. Layout: mean row and column
+intensity profiles (L1 distance to real, grey levels). Gaze content and style gap: PCA + ridge trained on
+5,000 renders, and the harness's cpu-preset CNN trained on 10,000 (two seeds), tested on held-out renders of
+both styles and on all 1,500 real p00 dev eyes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.linear_model import Ridge
+
+import torch
+
+from benchmark.data import open_source
+from benchmark.gaze_cnn import GazeCNN
+from benchmark.images import to_model_tensor
+from benchmark.metrics import angular_errors
+
+REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"
+P00_BOX = "pitch=-16,2&yaw=-17,16"  # p00's label range, so geometry slopes compare like with like
+
+
+def dark_centroid_slopes(images: np.ndarray, gaze: np.ndarray) -> dict[str, float]:
+    """px per degree: centroid x of the darkest 10% against yaw, centroid y against pitch."""
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    dark = flat <= np.percentile(flat, 10, axis=1, keepdims=True)
+    weight = dark * (255.0 - flat)
+    ys, xs = np.divmod(np.arange(flat.shape[1]), images.shape[2])
+    cx, cy = (weight @ xs) / weight.sum(1), (weight @ ys) / weight.sum(1)
+    pitch, yaw = np.degrees(gaze).T
+    return {"x_per_yaw_deg": float(np.polyfit(yaw, cx, 1)[0]), "y_per_pitch_deg": float(np.polyfit(pitch, cy, 1)[0])}
+
+
+def profile_distance(images: np.ndarray, real: np.ndarray) -> dict[str, float]:
+    """Mean |difference| of the mean row / column intensity profiles, grey levels."""
+    mean, real_mean = images.astype(np.float64).mean(0), real.astype(np.float64).mean(0)
+    return {"rows_l1": float(np.abs(mean.mean(1) - real_mean.mean(1)).mean()),
+            "cols_l1": float(np.abs(mean.mean(0) - real_mean.mean(0)).mean())}
+
+
+def pca_ridge_error(train_spec: str, test_spec: str | None, components: int = 100) -> float:
+    """Mean angular error, deg, of PCA + ridge trained on the first 5,000 images of train_spec; tested on
+    test_spec, or on train_spec's images after the first 5,000 when test_spec is None."""
+    train = open_source(train_spec).load()
+    test = open_source(test_spec).load() if test_spec else None
+    x = train.images.reshape(len(train.images), -1).astype(np.float32) / 255.0
+    pca = PCA(n_components=components, random_state=0).fit(x[:5000])
+    model = Ridge(alpha=1.0).fit(pca.transform(x[:5000]), train.gaze[:5000])
+    if test is None:
+        x_test, gaze_test = x[5000:], train.gaze[5000:]
+    else:
+        x_test, gaze_test = test.images.reshape(len(test.images), -1).astype(np.float32) / 255.0, test.gaze
+    return float(angular_errors(model.predict(pca.transform(x_test)), gaze_test).mean())
+
+
+def cnn_errors(train_spec: str, test_specs: dict[str, str], seeds=(0, 1)) -> dict[str, list[float]]:
+    """Mean angular error, deg, per test set and CNN seed of the cpu-preset CNN trained on train_spec."""
+    train = open_source(train_spec).load()
+    tests = {name: open_source(spec).load() for name, spec in test_specs.items()}
+    errors: dict[str, list[float]] = {name: [] for name in tests}
+    for seed in seeds:
+        cnn = GazeCNN(preset="cpu", seed=seed)
+        cnn.fit(to_model_tensor(train.images), train.gaze, device=torch.device("cpu"), progress=False)
+        for name, data in tests.items():
+            predicted = cnn.predict(to_model_tensor(data.images), device=torch.device("cpu"))
+            errors[name].append(round(float(angular_errors(predicted, data.gaze).mean()), 2))
+    return errors
+
+
+def main() -> None:
+    real = open_source(REAL).load()
+    checks: dict[str, dict] = {"geometry": {"real p00 dev": dark_centroid_slopes(real.images, real.gaze)}, "layout": {}}
+    for name, spec in [("sim default", f"sim?n=3000&{P00_BOX}"), ("sim target", f"sim?n=3000&style=target&{P00_BOX}")]:
+        data = open_source(spec).load()
+        checks["geometry"][name] = {"spec": spec, **dark_centroid_slopes(data.images, data.gaze)}
+        checks["layout"][name] = {"spec": spec, **profile_distance(data.images, real.images)}
+    checks["pca_ridge_deg"] = {
+        "default -> default (sim?n=5000&seed=1 -> sim?n=2000&seed=2)": pca_ridge_error("sim?n=5000&seed=1", "sim?n=2000&seed=2"),
+        "default -> target stand-in": pca_ridge_error("sim?n=5000&seed=1", "sim?n=2000&seed=2&style=target"),
+        "default, flat prior (prior=uniform)": pca_ridge_error("sim?n=5000&seed=1&prior=uniform", "sim?n=2000&seed=2&prior=uniform"),
+        "one person (sim?n=6000&seed=7&people=1, 5000/1000)": pca_ridge_error("sim?n=6000&seed=7&people=1", None),
+        "ten people (sim?n=6000&seed=7&people=10, 5000/1000)": pca_ridge_error("sim?n=6000&seed=7&people=10", None),
+    }
+    checks["cnn_deg_per_seed"] = {"trained on": "sim?n=10000&seed=1", **cnn_errors("sim?n=10000&seed=1", {
+        "sim default (sim?n=2000&seed=2)": "sim?n=2000&seed=2",
+        "sim target stand-in (sim?n=2000&seed=2&style=target)": "sim?n=2000&seed=2&style=target",
+        "real p00 dev (1500)": REAL,
+    })}
+    out = Path(__file__).with_name("checks.json")
+    out.write_text(json.dumps(checks, indent=2) + "\n")
+    print(json.dumps(checks, indent=2))
+
+
+if __name__ == "__main__":
+    main()
