@@ -53,11 +53,15 @@ def _aggregate(records: pd.DataFrame, keys: list[str], values: dict[str, str], s
     """
     settings = [k for k in settings if k in records and k not in keys]
     records = records.assign(**{k: records[k].fillna("").astype(str) for k in settings})
+    # A setting that differs between the runs gets a column, so rows that are different experiments look different.
+    shown = [k for k in settings if records[k].nunique() > 1]
     order = "run" if "run" in records else "seed"
     records = records.sort_values(order).drop_duplicates([*keys, *settings, "seed"], keep="last")
     rows = []
     for group, part in records.groupby([*keys, *settings], sort=True, dropna=False):
-        row = dict(zip(keys, (group if isinstance(group, tuple) else (group,))[: len(keys)]))
+        group = group if isinstance(group, tuple) else (group,)
+        row = dict(zip(keys, group[: len(keys)]))
+        row.update({k: v for k, v in zip(settings, group[len(keys):]) if k in shown})
         row["seeds"] = int(part["seed"].nunique())
         for label, column in values.items():
             row[label], row[label + SE_SUFFIX] = _mean_se(part[column]) if column in part else (np.nan, np.nan)

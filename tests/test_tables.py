@@ -57,6 +57,20 @@ def test_method_table_gives_mean_and_standard_error_over_seeds(runs_dir):
     assert reference["mean error (deg)"].iloc[0] == pytest.approx(8.5)
 
 
+def test_runs_of_different_settings_are_separate_rows_that_name_the_setting(runs_dir):
+    for seed in (0, 1):
+        record = {**_record("identity", seed, 12.0), "synthetic_setting": "sim?n={n}&seed={seed}&prior=uniform"}
+        _write_run(runs_dir, f"f{seed}", [record])
+    runs = records.read_runs(runs_dir)
+    table = method_table(runs).frame
+    identity = table[(table["refiner"] == "identity") & (table["n train"] == 100)]
+    assert sorted(identity["synthetic_setting"]) == ["", "sim?n={n}&seed={seed}&prior=uniform"]
+    flat = identity[identity["synthetic_setting"] != ""].iloc[0]
+    assert flat["seeds"] == 2 and flat["mean error (deg)"] == pytest.approx(12.0)
+    same_setting = method_table(runs[~runs["run"].astype(str).str.startswith("f")]).frame
+    assert "synthetic_setting" not in same_setting  # no column when every run shares the setting
+
+
 def test_within_table_labels_synthetic_refined_and_data_multiples(runs_dir):
     table = within_table(records.read_runs(runs_dir)).frame
     labels = set(zip(table["training data"], table["data"]))
