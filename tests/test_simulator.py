@@ -58,6 +58,11 @@ def test_default_prior_has_real_mpiigaze_moments_and_uniform_prior_is_flat():
     assert counts.min() > 0.9 * counts.mean() and abs(np.mean(flat[:, 0]) + 10) < 0.5  # box pitch -40..20
 
 
+def test_a_box_far_in_the_priors_tail_is_still_filled():
+    pitch = np.degrees(draw_params(0, torch.arange(500), "default", LabelRange(pitch=(60.0, 80.0)))["gaze"][:, 0].numpy())
+    assert 60 <= pitch.min() < 62 and 78 < pitch.max() <= 80
+
+
 def test_prior_changes_labels_not_appearance():
     flat = draw_params(5, torch.arange(300), "default", LabelRange(prior="uniform"))
     real_like = draw_params(5, torch.arange(300), "default", LabelRange())
