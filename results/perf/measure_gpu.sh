@@ -6,6 +6,7 @@ set -euo pipefail
 out=results/perf/gpu.jsonl
 : > "$out"
 bench perf simulator --device cuda --n 2000000 >> "$out"
+bench perf simulator --device cuda --n 2000000 --compile >> "$out"
 bench perf refiner --device cuda --preset paper --iters 20 >> "$out"
 bench perf refiner --device cuda --preset paper --batch 4096 --iters 20 --no-compare >> "$out"
 time bench run --device cuda --refiner simgan_local   # the default demo; issue 5 asks for <= 1 minute on a GPU
