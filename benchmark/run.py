@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmark import plots, records
+from benchmark import records
 from benchmark.data import EyeData, EyeSource, open_source, parse_spec
 from benchmark.device import resolve_device, seed_everything
 from benchmark.errors import UserInputError
@@ -305,8 +305,7 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         real_images = to_model_tensor(inputs.real.read(inputs.real_indices).images)
         log(f"fitting refiner {refiner.name} on {len(syn_train)} synthetic + {len(real_images)} unlabelled real images")
         t0 = time.perf_counter()
-        refiner.fit(syn_train, real_images, device=device, out_dir=run_dir / "refiner", progress=cfg.progress)
-        refiner.save(run_dir / "refiner")
+        refiner.fit(syn_train, real_images, device=device, out_dir=run_dir / "refiner", progress=cfg.progress)  # saves it
         refiner_seconds = time.perf_counter() - t0
         config_record["refiner"]["config"] = refiner.config  # now with what fitting chose
         records.write_json(run_dir / records.CONFIG_FILE, config_record)
@@ -359,6 +358,8 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
                            syn_train, syn_gaze, log)
         for record in method_records:
             record.update(realism)
+
+    from benchmark import plots  # seaborn: imported only when a run draws, not for every `bench` command
 
     plots.plot_cumulative_error(run_dir / "cumulative_error.png", errors_by_label,
                                 title=f"refiner {refiner.name}: cumulative angular error on the test set")

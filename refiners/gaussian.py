@@ -116,8 +116,8 @@ class GaussianRefiner(Refiner):
                 "expected the same size."
             )
         synthetic, real = synthetic[:FIT_SAMPLE], real[:FIT_SAMPLE]
-        target = high_frequency_energy(real)
         if self._fits_strengths:
+            target = high_frequency_energy(real)
             self._config.fitted_blur_sigma = fit_blur_sigma(synthetic, target)
             missing = target - high_frequency_energy(gaussian_blur(synthetic, self.blur_sigma))
             self._config.fitted_noise_std = math.sqrt(max(missing, 0.0) / HIGH_PASS_NOISE_GAIN)

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from benchmark.atomic import write_atomic
 from benchmark.device import autocast
 from benchmark.errors import UserInputError
 from benchmark.grids import save_comparison_grid
@@ -35,7 +36,6 @@ from refiners.base import (
     build_config,
     config_from_dict,
     read_refiner_config,
-    write_atomic,
     write_refiner_config,
 )
 from refiners.history import HistoryBuffer

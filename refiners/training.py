@@ -57,6 +57,5 @@ def train_refiner_from_specs(
     real = load_images(real_spec, None, seed)
     out = Path(out_dir)
     write_training_data(out, synthetic_spec, real_spec, len(synthetic), len(real))
-    model.fit(synthetic, real, device=torch_device, out_dir=out, resume=resume, progress=progress)
-    model.save(out)
+    model.fit(synthetic, real, device=torch_device, out_dir=out, resume=resume, progress=progress)  # saves its final state
     return model

@@ -171,7 +171,6 @@ def test_too_few_synthetic_images_is_a_user_error(data, tmp_path):
         run_benchmark(config, log=lambda message: None)
 
 
-
 def test_synthetic_spec_template_gets_the_runs_count_and_seed():
     config = RunConfig(refiner="identity", estimators=("knn",), synthetic="sim?n={n}&seed={seed}&prior=uniform",
                        n_synthetic=300, seed=4).resolved()

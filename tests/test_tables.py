@@ -127,7 +127,7 @@ def test_table_cli(runs_dir, tmp_path):
     result = runner.invoke(cli, ["table", str(runs_dir), "--format", "latex", "--table", "realism"])
     assert result.exit_code == 0, result.output
     assert r"\toprule" in result.output and "simgan" in result.output
-    for bad in ([str(tmp_path / "missing")], [str(tmp_path / "empty_dir_that_is_missing"), "--format", "html"]):
+    for bad in ([str(tmp_path / "missing")], [str(runs_dir), "--format", "html"]):
         assert runner.invoke(cli, ["table", *bad]).exit_code == 2
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -79,10 +79,15 @@ class EyeSource(ABC):
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
         if idx.size and (idx.min() < 0 or idx.max() >= len(self)):
             raise UserInputError(f"{self.name}: index out of range for a source of {len(self)} images.")
-        uniq, inverse = np.unique(idx, return_inverse=True)
-        data = self._read(uniq)
-        images = np.asarray(data.images)[inverse]
-        gaze = None if data.gaze is None else np.asarray(data.gaze, dtype=np.float32)[inverse]
+        if idx.size and bool((np.diff(idx) > 0).all()):  # already sorted and unique: no reordering copy
+            data = self._read(idx)
+            images = np.asarray(data.images)
+            gaze = None if data.gaze is None else np.asarray(data.gaze, dtype=np.float32)
+        else:
+            uniq, inverse = np.unique(idx, return_inverse=True)
+            data = self._read(uniq)
+            images = np.asarray(data.images)[inverse]
+            gaze = None if data.gaze is None else np.asarray(data.gaze, dtype=np.float32)[inverse]
         check_images(images, self.name, self.image_shape)
         if gaze is not None:
             check_gaze(gaze, self.name)

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from benchmark.data.base import EyeData, EyeSource, SourceSpec
+from benchmark.data.options import check_options
 from benchmark.device import resolve_device
 from benchmark.errors import UserInputError
 from benchmark.simulator.params import GAZE_PRIORS, STYLES, LabelRange, draw_params
@@ -76,9 +77,7 @@ class SimSource(EyeSource):
 
     def __init__(self, spec: SourceSpec):
         super().__init__(spec)
-        unknown = sorted(set(spec.options) - set(OPTIONS))
-        if unknown:
-            raise UserInputError(f"{spec.text}: unknown option {unknown[0]!r}; expected some of {', '.join(OPTIONS)}.")
+        check_options(spec, OPTIONS)
         if spec.path:
             raise UserInputError(f"{spec.text}: 'sim' takes no path; write options as sim?n=20000&style=target.")
         self.count = _number(spec, "n", DEFAULT_COUNT, int)

@@ -50,7 +50,8 @@ def _pixel_noise(keys: torch.Tensor, height: int, width: int) -> torch.Tensor:
 
 
 def equalize_histogram(images: torch.Tensor) -> torch.Tensor:
-    """Per-image histogram equalisation of uint8 (N, H, W), as OpenCV's equalizeHist, batched."""
+    """Per-image histogram equalisation of uint8 (N, H, W), batched: the cumulative histogram as the lookup table,
+    rounding half up (benchmark/data/unityeyes.py has the numpy version, which keeps one-level images as they are)."""
     n = images.shape[0]
     flat = images.reshape(n, -1).long()
     counts = torch.zeros(n, 256, dtype=torch.int64, device=images.device)

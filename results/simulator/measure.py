@@ -10,22 +10,28 @@ both styles and on all 1,500 real p00 dev eyes.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
 
-import torch
-
-from benchmark.data import open_source
+from benchmark.data import EyeData, open_source
 from benchmark.gaze_cnn import GazeCNN
 from benchmark.images import to_model_tensor
 from benchmark.metrics import angular_errors
 
 REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"
 P00_BOX = "pitch=-16,2&yaw=-17,16"  # p00's label range, so geometry slopes compare like with like
+
+
+@functools.cache
+def _load(spec: str) -> EyeData:
+    """Each spec is read once, however many checks use it (sources are deterministic)."""
+    return open_source(spec).load()
 
 
 def dark_centroid_slopes(images: np.ndarray, gaze: np.ndarray) -> dict[str, float]:
@@ -46,25 +52,29 @@ def profile_distance(images: np.ndarray, real: np.ndarray) -> dict[str, float]:
             "cols_l1": float(np.abs(mean.mean(0) - real_mean.mean(0)).mean())}
 
 
-def pca_ridge_error(train_spec: str, test_spec: str | None, components: int = 100) -> float:
-    """Mean angular error, deg, of PCA + ridge trained on the first 5,000 images of train_spec; tested on
-    test_spec, or on train_spec's images after the first 5,000 when test_spec is None."""
-    train = open_source(train_spec).load()
-    test = open_source(test_spec).load() if test_spec else None
-    x = train.images.reshape(len(train.images), -1).astype(np.float32) / 255.0
+def _pixels(images: np.ndarray) -> np.ndarray:
+    return images.reshape(len(images), -1).astype(np.float32) / 255.0
+
+
+def pca_ridge_errors(train_spec: str, test_specs: dict[str, str | None], components: int = 100) -> dict[str, float]:
+    """Mean angular error, deg, of one PCA + ridge trained on the first 5,000 images of train_spec, per test
+    set; a test spec of None means train_spec's own images after the first 5,000."""
+    train = _load(train_spec)
+    x = _pixels(train.images)
     pca = PCA(n_components=components, random_state=0).fit(x[:5000])
     model = Ridge(alpha=1.0).fit(pca.transform(x[:5000]), train.gaze[:5000])
-    if test is None:
-        x_test, gaze_test = x[5000:], train.gaze[5000:]
-    else:
-        x_test, gaze_test = test.images.reshape(len(test.images), -1).astype(np.float32) / 255.0, test.gaze
-    return float(angular_errors(model.predict(pca.transform(x_test)), gaze_test).mean())
+    errors = {}
+    for name, spec in test_specs.items():
+        test = _load(spec) if spec else None
+        x_test, gaze_test = (x[5000:], train.gaze[5000:]) if test is None else (_pixels(test.images), test.gaze)
+        errors[name] = float(angular_errors(model.predict(pca.transform(x_test)), gaze_test).mean())
+    return errors
 
 
 def cnn_errors(train_spec: str, test_specs: dict[str, str], seeds=(0, 1)) -> dict[str, list[float]]:
     """Mean angular error, deg, per test set and CNN seed of the cpu-preset CNN trained on train_spec."""
-    train = open_source(train_spec).load()
-    tests = {name: open_source(spec).load() for name, spec in test_specs.items()}
+    train = _load(train_spec)
+    tests = {name: _load(spec) for name, spec in test_specs.items()}
     errors: dict[str, list[float]] = {name: [] for name in tests}
     for seed in seeds:
         cnn = GazeCNN(preset="cpu", seed=seed)
@@ -76,18 +86,21 @@ def cnn_errors(train_spec: str, test_specs: dict[str, str], seeds=(0, 1)) -> dic
 
 
 def main() -> None:
-    real = open_source(REAL).load()
+    real = _load(REAL)
     checks: dict[str, dict] = {"geometry": {"real p00 dev": dark_centroid_slopes(real.images, real.gaze)}, "layout": {}}
     for name, spec in [("sim default", f"sim?n=3000&{P00_BOX}"), ("sim target", f"sim?n=3000&style=target&{P00_BOX}")]:
-        data = open_source(spec).load()
+        data = _load(spec)
         checks["geometry"][name] = {"spec": spec, **dark_centroid_slopes(data.images, data.gaze)}
         checks["layout"][name] = {"spec": spec, **profile_distance(data.images, real.images)}
     checks["pca_ridge_deg"] = {
-        "default -> default (sim?n=5000&seed=1 -> sim?n=2000&seed=2)": pca_ridge_error("sim?n=5000&seed=1", "sim?n=2000&seed=2"),
-        "default -> target stand-in": pca_ridge_error("sim?n=5000&seed=1", "sim?n=2000&seed=2&style=target"),
-        "default, flat prior (prior=uniform)": pca_ridge_error("sim?n=5000&seed=1&prior=uniform", "sim?n=2000&seed=2&prior=uniform"),
-        "one person (sim?n=6000&seed=7&people=1, 5000/1000)": pca_ridge_error("sim?n=6000&seed=7&people=1", None),
-        "ten people (sim?n=6000&seed=7&people=10, 5000/1000)": pca_ridge_error("sim?n=6000&seed=7&people=10", None),
+        **pca_ridge_errors("sim?n=5000&seed=1", {
+            "default -> default (sim?n=5000&seed=1 -> sim?n=2000&seed=2)": "sim?n=2000&seed=2",
+            "default -> target stand-in": "sim?n=2000&seed=2&style=target",
+        }),
+        **pca_ridge_errors("sim?n=5000&seed=1&prior=uniform",
+                           {"default, flat prior (prior=uniform)": "sim?n=2000&seed=2&prior=uniform"}),
+        **pca_ridge_errors("sim?n=6000&seed=7&people=1", {"one person (sim?n=6000&seed=7&people=1, 5000/1000)": None}),
+        **pca_ridge_errors("sim?n=6000&seed=7&people=10", {"ten people (sim?n=6000&seed=7&people=10, 5000/1000)": None}),
     }
     checks["cnn_deg_per_seed"] = {"trained on": "sim?n=10000&seed=1", **cnn_errors("sim?n=10000&seed=1", {
         "sim default (sim?n=2000&seed=2)": "sim?n=2000&seed=2",
