@@ -306,6 +306,10 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         log(f"fitting refiner {refiner.name} on {len(syn_train)} synthetic + {len(real_images)} unlabelled real images")
         t0 = time.perf_counter()
         refiner.fit(syn_train, real_images, device=device, out_dir=run_dir / "refiner", progress=cfg.progress)  # saves it
+        # Like `bench refine`: a later --refiner-checkpoint run/.../refiner must not test on these real images.
+        from refiners.registry import write_training_data
+
+        write_training_data(run_dir / "refiner", cfg.synthetic, cfg.real, len(syn_train), len(real_images))
         refiner_seconds = time.perf_counter() - t0
         config_record["refiner"]["config"] = refiner.config  # now with what fitting chose
         records.write_json(run_dir / records.CONFIG_FILE, config_record)

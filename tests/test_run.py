@@ -96,6 +96,13 @@ def test_refusals_that_would_mix_test_images_into_training(data, tmp_path):
         run_benchmark(RunConfig(**{**base, "refiner": "gaussian"}, refiner_checkpoint=str(checkpoint), real=data["real"]),
                       log=lambda m: None)
     assert not (tmp_path / "runs").exists()  # refused before anything was written
+    # the same holds for the refiner a run trained and kept in its folder
+    trained_in_run = RunConfig(**{**base, "refiner": "gaussian", "out": str(tmp_path / "trained")}, real=data["real"],
+                               references=False, realism=False, progress=False)
+    run_dir = run_benchmark(trained_in_run, log=lambda m: None)
+    with pytest.raises(UserInputError, match="was trained on the real images"):
+        run_benchmark(RunConfig(**{**base, "refiner": "gaussian"}, refiner_checkpoint=str(run_dir / "refiner"),
+                                real=data["real"]), log=lambda m: None)
 
 
 def test_too_small_test_set_is_refused_before_writing(data, tmp_path):
