@@ -10,7 +10,8 @@ from sklearn.linear_model import Ridge
 from benchmark.data import open_source, write_own_format
 from benchmark.errors import UserInputError
 from benchmark.geometry import angular_error_deg, pitchyaw_to_vector
-from benchmark.simulator.params import STYLES, LabelRange, draw_params, head_rotation
+from benchmark.simulator.eye3d import eye_geometry
+from benchmark.simulator.params import HEAD_CENTRE_DEG, STYLES, LabelRange, draw_params, head_rotation
 from benchmark.simulator.render import equalize_histogram
 
 
@@ -71,14 +72,60 @@ def test_prior_changes_labels_not_appearance():
         assert torch.equal(flat[name], real_like[name]), name
 
 
-def test_head_rotation_maps_forward_to_head_gaze_and_eye_pitch_composes():
+def test_head_rotation_maps_forward_to_head_gaze():
     head = torch.tensor([[0.2, -0.3], [-0.1, 0.4]], dtype=torch.float64)
     forward = torch.tensor([0.0, 0.0, -1.0], dtype=torch.float64)
     assert torch.allclose(head_rotation(head) @ forward, pitchyaw_to_vector(head))
-    params = draw_params(0, torch.arange(200), "default", LabelRange())
-    # Head within bounds; eye-in-head pitch is the gaze seen from the head, so it differs from the label.
+    params = draw_params(0, torch.arange(2000), "default", LabelRange())
     assert params["head"].abs().max() <= np.radians(20) + 1e-9
-    assert not torch.allclose(params["eye_pitch"], params["gaze"][:, 0])
+    # Heads face the screen below the camera on average (the mean gaze of p01-p14), not the camera.
+    assert abs(np.degrees(params["head"][:, 0].mean().item()) - HEAD_CENTRE_DEG[0]) < 1.5
+
+
+def _one_eye(**fixed) -> dict[str, torch.Tensor]:
+    """Parameters of 2 images with every range collapsed to its centre, then `fixed` values set."""
+    params = draw_params(0, torch.arange(2), "default", LabelRange())
+    for name, (low, high) in STYLES["default"].items():
+        params[name] = torch.full((2,), (low + high) / 2, dtype=torch.float64)
+    for name, value in fixed.items():
+        value = torch.as_tensor(value, dtype=torch.float64)
+        params[name] = value if value.shape[:1] == (2,) and value.dim() == params[name].dim() else value.expand(2, *value.shape).clone()
+    return params
+
+
+def test_camera_scale_is_mpiigaze_normalization():
+    """960 px focal length at 600 mm: an iris of radius r mm at the eye is about 1.6 * scale * r px."""
+    geometry = eye_geometry(_one_eye(gaze=[0.0, 0.0], head=[0.0, 0.0], kappa_pitch=0.0, kappa_yaw=0.0, scale=1.0))
+    limbus_depth = np.sqrt(12.0**2 - 5.85**2)  # the centres of the eyeball and iris ranges
+    iris_depth = 600.0 + 5.5 - limbus_depth  # eyeball 5.5 mm behind the corners (range centre), limbus in front
+    expected = 960.0 / iris_depth * 5.85
+    assert abs(geometry["iris_radius"][0].item() - expected) < 1e-3
+    # Looking straight into the camera with no kappa, the iris sits on the eyeball centre's image.
+    assert abs(geometry["ix"][0].item() - geometry["ex"][0].item()) < 1e-4
+
+
+def test_kappa_puts_the_iris_temporal_and_low_of_the_visual_axis():
+    """Left eye, nasal side on the image left: the optical axis (which the iris follows) points to the image
+    right (temporal) and down of the labelled visual axis."""
+    plain = eye_geometry(_one_eye(gaze=[0.0, 0.0], head=[0.0, 0.0], kappa_pitch=0.0, kappa_yaw=0.0))
+    kappa = eye_geometry(_one_eye(gaze=[0.0, 0.0], head=[0.0, 0.0], kappa_pitch=2.0, kappa_yaw=5.0))
+    assert kappa["ix"][0].item() > plain["ix"][0].item() + 1.0
+    assert kappa["iy"][0].item() > plain["iy"][0].item() + 0.3
+
+
+def test_turning_the_head_slides_the_eyeball_not_the_corners():
+    """The corners define the crop centre; the eyeball sits behind them, so a head turned to +yaw (facing
+    the image left) carries the eyeball centre to the image right."""
+    ahead = eye_geometry(_one_eye(gaze=[0.0, 0.0], head=[0.0, 0.0]))
+    turned = eye_geometry(_one_eye(gaze=[0.0, 0.3], head=[0.0, 0.3]))
+    assert turned["ex"][0].item() > ahead["ex"][0].item() + 1.0
+    assert abs(turned["lx"][0].item() - ahead["lx"][0].item()) < 0.5
+
+
+def test_the_limbus_foreshortens_and_the_upper_lid_follows_the_eye():
+    geometry = eye_geometry(_one_eye(gaze=[[0.0, 0.0], [-0.4, 0.0]], head=[0.0, 0.0]))
+    assert abs(geometry["gz"][1].item()) < abs(geometry["gz"][0].item())  # tilted disc: more foreshortened
+    assert geometry["upper_open"][1].item() < geometry["upper_open"][0].item() - 2.0  # looking down closes it
 
 
 def test_equalized_images_use_the_full_range_like_mpiigaze():
@@ -96,7 +143,8 @@ def test_equalize_histogram_makes_a_flat_cumulative_histogram():
 
 
 def test_iris_moves_left_for_positive_yaw_and_up_for_positive_pitch():
-    """MPIIGaze geometry: darkest blob moves about -0.17 px per degree of yaw and of pitch."""
+    """MPIIGaze geometry: the darkest blob moves left with +yaw and up with +pitch (real p00: about
+    -0.12 px per degree by this measure, which lashes dilute)."""
     data = open_source("sim?n=1500&pitch=-15,15&yaw=-25,25").load()
     images = data.images.astype(np.float32)
     threshold = np.percentile(images.reshape(len(images), -1), 8, axis=1)[:, None, None]

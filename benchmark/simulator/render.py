@@ -2,9 +2,9 @@
 
 Every step is an elementwise torch expression over the whole batch (no per-image loop), so the same
 code runs on CPU and CUDA. The picture follows the MPIIGaze normalized camera: x right, y down,
-a LEFT eye (as MPIIGaze after mirroring right eyes) with the caruncle (inner corner) on the image left;
-the iris centre sits at eyeball centre + rotation radius * (v_x, v_y) of the gaze vector, so +yaw moves
-the iris left and +pitch moves it up, as in real MPIIGaze images.
+a LEFT eye (as MPIIGaze after mirroring right eyes) with the caruncle (inner corner) on the image left.
+Where things sit comes from a 3-D eye seen through that camera (eye3d.py): +yaw moves the iris left and
++pitch moves it up, by as many pixels per degree as a real eye in a real crop.
 Edges are soft (sigmoid over about half a pixel), which anti-aliases without supersampling.
 """
 
@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import torch
 
-from benchmark.geometry import pitchyaw_to_vector
+from benchmark.simulator.eye3d import HEIGHT, WIDTH, eye_geometry
 from benchmark.simulator.params import mix32
-
-HEIGHT, WIDTH = 36, 60
 
 
 def _affine(t: torch.Tensor, scale, offset) -> torch.Tensor:
@@ -69,22 +67,20 @@ def render(params: dict[str, torch.Tensor], equalize: bool = True) -> torch.Tens
 
 
 def render_scene(params: dict[str, torch.Tensor]) -> torch.Tensor:
-    """The scene in [0, 1] floats, before camera noise. Terms that depend on x only (shape (N, 1, W)) or
-    y only ((N, H, 1)) stay small and meet in one broadcast op: full-size work is what costs."""
+    """The scene in [0, 1] floats, before camera noise. Geometry comes from the 3-D eye (eye3d.py); terms
+    that depend on x only (shape (N, 1, W)) or y only ((N, H, 1)) stay small and meet in one broadcast op:
+    full-size work is what costs."""
     device = params["keys"].device
     p = {k: v.to(torch.float32).view(-1, 1, 1) for k, v in params.items() if v.dim() == 1 and k != "keys"}
+    g = eye_geometry(params)
     x = torch.arange(WIDTH, device=device, dtype=torch.float32).view(1, 1, -1) + 0.5
     y = torch.arange(HEIGHT, device=device, dtype=torch.float32).view(1, -1, 1) + 0.5
-    gaze = pitchyaw_to_vector(params["gaze"]).to(torch.float32)
-    head = pitchyaw_to_vector(params["head"]).to(torch.float32)
-    gx, gy, gz = (gaze[:, i].view(-1, 1, 1) for i in range(3))
-    hx, hy = (head[:, i].view(-1, 1, 1) for i in range(2))
+    gx, gy, gz = g["gx"], g["gy"], g["gz"]
 
-    # Eyeball and iris, lengths in iris radii. The iris disc faces the gaze; the corneal bulge magnifies
-    # it, so it foreshortens less than a flat disc would (squash stretches distances along the tilt).
-    radius = p["iris_radius"]
-    ex, ey = WIDTH / 2 + p["eye_dx"], HEIGHT / 2 + p["eye_dy"]
-    ix, iy = ex + p["rotation_radius"] * gx, ey + p["rotation_radius"] * gy
+    # Iris, lengths in iris radii: the projected limbus disc facing the optical axis. The corneal bulge
+    # magnifies the iris, so it foreshortens less than a flat disc would (squash stretches distances along
+    # the tilt: a flat disc would have 1 / gz^2 - 1).
+    radius, ix, iy = g["iris_radius"], g["ix"], g["iy"]
     dx, dy = (x - ix) / radius, (y - iy) / radius
     squash = 1.0 / (0.3 + 0.7 * gz.abs()) ** 2 - 1.0
     stretch = torch.sqrt(squash / (gx * gx + gy * gy).clamp_min(1e-8))
@@ -99,24 +95,22 @@ def render_scene(params: dict[str, torch.Tensor]) -> torch.Tensor:
     iris.add_(p["iris"] * (1.0 - 0.6 * p["iris_gradient"]))
     # Arguments are clamped before exp and sigmoid: denormal results would slow every later op tenfold.
     limbus = _affine(rho, radius / 1.2, -radius / 1.2).square_().clamp_(max=30.0).neg_().exp_().mul_(iris_mask)
-    sclera_scale = p["sclera"] * p["sclera_shade"] / (2.0 * p["rotation_radius"]) ** 2
+    # Sclera: shaded darker away from the eyeball's projected centre.
+    ex, ey = g["ex"], g["ey"]
+    sclera_scale = p["sclera"] * p["sclera_shade"] / (1.3 * g["eyeball_radius"]) ** 2
     sclera = (p["sclera"] - sclera_scale * (x - ex) ** 2) - sclera_scale * (y - ey) ** 2
     eyeball = iris.sub_(sclera).mul_(iris_mask).add_(sclera)
     eyeball.addcmul_(torch.sub(p["pupil"], eyeball), pupil_mask)
     eyeball.mul_(_affine(limbus, -p["limbus"], 1.0))
-    glint_x = p["glint"] * torch.exp(-(((x - ix - p["glint_dx"]) ** 2) / 0.8).clamp(max=30.0))
-    eyeball.addcmul_(glint_x, torch.exp(-(((y - iy - p["glint_dy"]) ** 2) / 0.8).clamp(max=30.0)))
+    glint_x = (p["glint"] * g["glint_strength"]) * torch.exp(-(((x - g["glint_x"]) ** 2) / 0.8).clamp(max=30.0))
+    eyeball.addcmul_(glint_x, torch.exp(-(((y - g["glint_y"]) ** 2) / 0.8).clamp(max=30.0)))
 
-    # Eyelids live on the head: the head pose moves them, the eye-in-head pitch opens and closes them.
-    # u runs along the lid from -1 (inner corner, image left) to +1; v is the distance across it in px.
-    lx = ex + p["lid_dx"] + 0.4 * p["rotation_radius"] * hx
-    lift = torch.sin(p["eye_pitch"]) * p["lid_follow"]
-    ly = ey + p["lid_dy"] + 0.4 * p["rotation_radius"] * hy - 0.2 * lift
-    tilt_c, tilt_s = torch.cos(p["canthal_tilt"]), torch.sin(p["canthal_tilt"])  # > 0 raises the outer corner
-    u = (x - lx) * (tilt_c / p["lid_half_width"]) - (y - ly) * (tilt_s / p["lid_half_width"])
-    v = (x - lx) * tilt_s + (y - ly) * tilt_c
-    upper_open = (p["upper_opening"] + lift).clamp_min(0.5)
-    lower_open = (p["lower_opening"] - 0.25 * lift).clamp_min(1.0)
+    # Eyelids live on the head's frontal plane: u runs along the lid from -1 (inner corner, image left) to
+    # +1; v is the distance across it in px. Their margins follow the eye's pitch in the head.
+    lx, ly, half_width = g["lx"], g["ly"], g["half_width"]
+    u = (x - lx) * g["ux"] + (y - ly) * g["uy"]
+    v = (x - lx) * g["vx"] + (y - ly) * g["vy"]
+    upper_open, lower_open = g["upper_open"], g["lower_open"]
     u_abs = u.abs()
     arch = (u * u).neg_().add_(1.0).clamp_min_(0.0)
     upper = _affine(u, p["upper_skew"], 1.0).mul_(arch).mul_(-upper_open)
@@ -124,13 +118,13 @@ def render_scene(params: dict[str, torch.Tensor]) -> torch.Tensor:
     below_upper = v - upper
     above_lower = lower - v
     inside = torch.sigmoid(2.0 * below_upper).mul_(torch.sigmoid(2.0 * above_lower))
-    inside.mul_(_affine(u_abs, -2.0 * p["lid_half_width"], 2.0 * p["lid_half_width"]).sigmoid_())
+    inside.mul_(_affine(u_abs, -2.0 * half_width, 2.0 * half_width).sigmoid_())
     between_corners = torch.add(5.5, u_abs, alpha=-5.0).clamp_(0.0, 1.0)
     lid_shade = torch.add(1.0, below_upper, alpha=-1.0 / 3.0).clamp_(0.0, 1.0)
     eyeball.mul_(_affine(lid_shade, -p["lid_shadow"], 1.0))
-    carx = lx - 0.88 * p["lid_half_width"] * tilt_c
-    cary = ly + 0.88 * p["lid_half_width"] * tilt_s + 0.06 * lower_open
-    caruncle = torch.exp(-(((x - carx) / 2.0) ** 2).clamp(max=30.0)) * torch.exp(-(((y - cary) / 2.0) ** 2).clamp(max=30.0))
+    # Caruncle: a pink blob just inside the inner corner.
+    caruncle = (((u + 0.88) * half_width) / 2.0).square_().clamp_(max=30.0).neg_().exp_()
+    caruncle.mul_((((v - 0.06 * lower_open) / 2.0) ** 2).clamp(max=30.0).neg_().exp_())
     eyeball.addcmul_(torch.sub(p["caruncle"], eyeball), caruncle)
 
     # Skin: lit by a gradient, blotchy texture, shadow under the brow, a lid fold and its crease above,
@@ -144,10 +138,10 @@ def render_scene(params: dict[str, torch.Tensor]) -> torch.Tensor:
     skin.addcmul_(crease, -p["crease"])
     fold = torch.where(v < 0, (below_crease / p["fold_height"]).clamp_(0.0, 1.0), 0.0)
     skin.addcmul_(fold, p["lid_fold"])
-    lash_x = p["lash"] * (0.75 + 0.25 * torch.sin(2.2 * x + 3.0 * p["eye_dx"]))
-    lash_x = lash_x * ((x - lx + p["lid_half_width"]) / (0.66 * p["lid_half_width"])).clamp(0.0, 1.0)
+    lash_x = p["lash"] * (0.75 + 0.25 * torch.sin(2.2 * x + p["lash_phase"]))
     lashes = _affine(below_upper, 1.0 / 0.6, p["lash_width"] / 0.6).sigmoid_()
     lashes.mul_(torch.add(1.0, below_upper, alpha=-2.0).sigmoid_()).mul_(between_corners).mul_(lash_x)
+    lashes.mul_(((u + 1.0) / 0.66).clamp_(0.0, 1.0))
     skin.mul_(lashes.neg_().add_(1.0))
     margin = (above_lower.add_(0.8) * (1.0 / 1.1)).square_().clamp_(max=30.0).neg_().exp_().mul_(between_corners)
     skin.mul_(_affine(margin, -p["lower_margin"], 1.0))
