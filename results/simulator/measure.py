@@ -105,7 +105,7 @@ def bias_gain_corr(predicted: np.ndarray, true: np.ndarray) -> dict[str, float]:
     return out
 
 
-def learnt_cnn_diagnostic(seeds=(0,)) -> dict:
+def learnt_cnn_diagnostic(seeds=(0, 1)) -> dict:
     """A cpu-width CNN trained until it learns the renders, then read on held-out renders and on real p00."""
     train, held_out, real = _load(LEARNT_TRAIN), _load(LEARNT_HELD_OUT), _load(REAL)
     rows = []
