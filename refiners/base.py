@@ -108,3 +108,30 @@ def read_refiner_config(checkpoint_dir: Path) -> tuple[str, dict[str, Any]]:
         return str(record["refiner"]), dict(record["config"])
     except (ValueError, KeyError, TypeError) as exc:
         raise UserInputError(f"{path} is not a refiner config ({exc}); expected a file written by `bench refine`.") from None
+
+
+STATE_FILE = "state.pt"
+
+
+def write_state(out_dir: Path, state: dict[str, torch.Tensor]) -> None:
+    """Tensors a refiner learnt from real images (not network weights), next to its config.json."""
+    write_atomic(Path(out_dir) / STATE_FILE, lambda p: torch.save(state, p))
+
+
+def read_state(checkpoint_dir: Path, refiner: str) -> dict[str, torch.Tensor]:
+    path = Path(checkpoint_dir) / STATE_FILE
+    if not path.is_file():
+        raise UserInputError(f"{checkpoint_dir} has no {STATE_FILE}; refiner '{refiner}' was saved before it was fitted.")
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def check_same_size(synthetic: torch.Tensor, real: torch.Tensor) -> None:
+    if tuple(synthetic.shape[1:]) != tuple(real.shape[1:]):
+        raise UserInputError(
+            f"Real images are {tuple(real.shape[1:])} but synthetic ones {tuple(synthetic.shape[1:])}; expected the same size."
+        )
+
+
+def refine_generator(seed: int) -> torch.Generator:
+    """One generator per refine call, seeded from the config: the same images always get the same draws."""
+    return torch.Generator().manual_seed(seed)

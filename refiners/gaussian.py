@@ -19,7 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from benchmark.errors import UserInputError
-from refiners.base import Refiner, build_config, config_from_dict, read_refiner_config, write_refiner_config
+from refiners.base import (
+    Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, refine_generator, write_refiner_config,
+)
 
 HIGH_PASS_NOISE_GAIN = 8 / 9  # sum of squared taps of (delta - 3x3 box)
 CHUNK = 4096
@@ -110,11 +112,7 @@ class GaussianRefiner(Refiner):
         return self._config.noise_std is None and self._config.blur_sigma is None
 
     def fit(self, synthetic, real, *, device, out_dir=None, resume=False, progress=True) -> None:
-        if tuple(synthetic.shape[1:]) != tuple(real.shape[1:]):
-            raise UserInputError(
-                f"Real images are {tuple(real.shape[1:])} but synthetic ones {tuple(synthetic.shape[1:])}; "
-                "expected the same size."
-            )
+        check_same_size(synthetic, real)
         synthetic, real = synthetic[:FIT_SAMPLE], real[:FIT_SAMPLE]
         if self._fits_strengths:
             target = high_frequency_energy(real)
@@ -130,8 +128,7 @@ class GaussianRefiner(Refiner):
             raise UserInputError(
                 "Refiner 'gaussian' has no fitted strengths yet; fit it on real images or set noise_std and blur_sigma."
             )
-        # One generator per call, seeded from the config: the same images always get the same noise.
-        generator = torch.Generator().manual_seed(self._config.seed)
+        generator = refine_generator(self._config.seed)
         out = []
         for chunk in images.split(batch_size):
             noise = torch.randn(chunk.shape, generator=generator) * std

@@ -9,7 +9,9 @@ from typing import Any
 from benchmark.atomic import write_atomic
 from benchmark.errors import UserInputError
 from refiners.base import Refiner, read_refiner_config
+from refiners.fda import FDARefiner
 from refiners.gaussian import GaussianRefiner
+from refiners.histogram import HistogramRefiner
 from refiners.identity import IdentityRefiner
 from refiners.simgan_global import SimGANGlobalRefiner
 from refiners.simgan_local import SimGANLocalRefiner
@@ -17,6 +19,8 @@ from refiners.simgan_local import SimGANLocalRefiner
 REFINERS: dict[str, type[Refiner]] = {
     "identity": IdentityRefiner,
     "gaussian": GaussianRefiner,
+    "fda": FDARefiner,
+    "histogram": HistogramRefiner,
     "simgan_global": SimGANGlobalRefiner,
     "simgan_local": SimGANLocalRefiner,
 }

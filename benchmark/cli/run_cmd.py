@@ -3,11 +3,12 @@
 import click
 
 from benchmark.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConfig, run_benchmark
+from refiners.registry import REFINERS
 
 
 @click.command(name="run")
 @click.option("--refiner", default="simgan_local", show_default=True,
-              help="Refiner by name: identity, gaussian, simgan_global, simgan_local.")
+              help=f"Refiner by name: {', '.join(REFINERS)}.")
 @click.option("--refiner-checkpoint", type=click.Path(file_okay=False), default=None,
               help="A trained refiner folder from `bench refine`, used instead of training --refiner.")
 @click.option("--estimator", "estimators", multiple=True, default=("cnn",), show_default=True,

@@ -10,7 +10,7 @@ rm -rf results/p00_cpu/runs  # runs of an older simulator or harness must not po
 REAL=npz:../shared/data/mpiigaze_p00/dev.npz
 OUT=results/p00_cpu/runs
 for seed in 0 1; do
-  for refiner in identity gaussian simgan_global simgan_local; do
+  for refiner in identity gaussian fda histogram simgan_global simgan_local; do
     bench run --refiner "$refiner" --estimator cnn --estimator rf --estimator knn \
       --real "$REAL" --seed "$seed" --out "$OUT"
   done
