@@ -13,13 +13,14 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from benchmark import records as run_records
 from benchmark.errors import UserInputError
 from benchmark.metrics import WITHIN_THRESHOLDS_DEG
 
 FORMATS = ("markdown", "latex", "csv")
-TABLES = ("methods", "within", "realism", "all")
+TABLES = ("methods", "paired", "within", "realism", "all")
 SE_SUFFIX = " se"
 SYNTHETIC_ONLY_REFINER = "identity"  # training on unrefined synthetic images is the paper's "synthetic" row
 
@@ -85,6 +86,38 @@ def method_table(records: pd.DataFrame) -> Table:
     return Table("Method comparison: mean angular error on the real test set (deg), mean ± s.e. over seeds", table)
 
 
+def paired_table(records: pd.DataFrame, level: float = 0.95) -> Table:
+    """Each refiner against identity, paired by seed (same seed, same test images, same settings): the mean
+    difference in mean angular error over seeds with a t confidence interval over seeds. Negative means the
+    refiner helps; `resolved` says the interval excludes 0. One seed gives no interval (nothing to spread)."""
+    methods = records[records["kind"] == "method"]
+    settings = [k for k in SETTINGS if k in methods]
+    keys = ["real_test", "estimator", "n_train", *settings]
+    methods = methods.assign(**{k: methods[k].fillna("").astype(str) for k in settings})
+    order = "run" if "run" in methods else "seed"
+    methods = methods.sort_values(order).drop_duplicates([*keys, "refiner", "seed"], keep="last")
+    baseline = methods[methods["refiner"] == SYNTHETIC_ONLY_REFINER][[*keys, "seed", "mean_angular_error_deg"]]
+    pairs = methods[methods["refiner"] != SYNTHETIC_ONLY_REFINER].merge(baseline, on=[*keys, "seed"], suffixes=("", "_identity"))
+    pairs["difference"] = pairs["mean_angular_error_deg"] - pairs["mean_angular_error_deg_identity"]
+    shown = [k for k in settings if methods[k].nunique() > 1]
+    rows = []
+    for group, part in pairs.groupby([*keys, "refiner"], sort=True):
+        row = dict(zip([*keys, "refiner"], group))
+        row = {k: v for k, v in row.items() if k not in settings or k in shown}
+        diffs = part["difference"].astype(float)
+        row["seeds"], row["difference (deg)"] = int(len(diffs)), float(diffs.mean())
+        if len(diffs) > 1:
+            half = float(stats.t.ppf(0.5 + level / 2, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs)))
+            row["CI low"], row["CI high"] = row["difference (deg)"] - half, row["difference (deg)"] + half
+            row["resolved"] = "yes" if row["CI low"] > 0 or row["CI high"] < 0 else "no"
+        else:
+            row["CI low"], row["CI high"], row["resolved"] = np.nan, np.nan, "one seed"
+        rows.append(row)
+    table = pd.DataFrame(rows).rename(columns={"real_test": "test set", "n_train": "n train"})
+    return Table(f"Paired difference against identity (refiner - identity, deg; same seeds and test images), "
+                 f"{level:.0%} t interval over seeds", table)
+
+
 def within_table(records: pd.DataFrame) -> Table:
     """The paper's Table 2: % of test images within d degrees, synthetic vs refined, 1x vs 4x training data."""
     methods = records[records["kind"] == "method"].copy()
@@ -120,7 +153,7 @@ def realism_table(records: pd.DataFrame) -> Table:
 
 
 def build_tables(records: pd.DataFrame, which: str = "all") -> list[Table]:
-    builders = {"methods": method_table, "within": within_table, "realism": realism_table}
+    builders = {"methods": method_table, "paired": paired_table, "within": within_table, "realism": realism_table}
     if which not in TABLES:
         raise UserInputError(f"Unknown table '{which}'; expected one of {', '.join(TABLES)}.")
     names = list(builders) if which == "all" else [which]

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from benchmark import records
 from benchmark.cli.main import cli
 from benchmark.errors import UserInputError
-from benchmark.tables import method_table, realism_table, render_tables, report_runs, within_table
+from benchmark.tables import method_table, paired_table, realism_table, render_tables, report_runs, within_table
 
 
 def _record(refiner, seed, error, *, estimator="cnn", n_train=100, kind="method", within=50.0, domain=60.0):
@@ -134,3 +134,20 @@ def test_table_cli(runs_dir, tmp_path):
     result = runner.invoke(cli, ["table", str(empty)])
     assert result.exit_code == 2 and "no complete run" in result.output
 
+
+
+def test_paired_table_pairs_by_seed_and_marks_resolved_differences(tmp_path):
+    for seed, (base, fda, noisy) in enumerate([(8.0, 6.0, 9.0), (10.0, 8.1, 8.0), (9.0, 7.0, 10.5)]):
+        _write_run(tmp_path, f"i{seed}", [_record("identity", seed, base)])
+        _write_run(tmp_path, f"f{seed}", [_record("fda", seed, fda)])
+        _write_run(tmp_path, f"n{seed}", [_record("gaussian", seed, noisy)])
+    _write_run(tmp_path, "s0", [_record("simgan_local", 0, 5.0)])  # one seed: no interval
+    _write_run(tmp_path, "x", [_record("fda", 7, 1.0)])  # no identity run of seed 7: not paired
+    table = paired_table(records.read_runs(tmp_path)).frame.set_index("refiner")
+    fda = table.loc["fda"]
+    assert fda["seeds"] == 3 and fda["difference (deg)"] == pytest.approx(-1.9667, abs=1e-3)
+    # Differences -2.0, -1.9, -2.0: sd 0.0577, t(0.975, 2) = 4.303 -> half-width 0.1434.
+    assert fda["CI high"] == pytest.approx(-1.9667 + 0.1434, abs=1e-3) and fda["resolved"] == "yes"
+    gaussian = table.loc["gaussian"]  # +1.0, -2.0, +1.5: the interval spans 0
+    assert gaussian["CI low"] < 0 < gaussian["CI high"] and gaussian["resolved"] == "no"
+    assert table.loc["simgan_local", "resolved"] == "one seed"
