@@ -50,8 +50,8 @@ def uniform(keys: torch.Tensor, streams: int | torch.Tensor) -> torch.Tensor:
 GEOMETRY: dict[str, tuple[float, float]] = {
     "scale": (0.65, 0.85),  # dev-tuned: the generic face model's size error, seen as a zoom of the crop
     "eyeball_radius": (11.5, 12.5), "iris_radius": (5.55, 6.15),
-    "eyeball_x": (-1.0, 1.0), "eyeball_y": (-1.0, 1.0), "eyeball_depth": (3.0, 8.0),  # from the corner midpoint; y fit
-    "crop_dx": (-1.5, 1.5), "crop_dy": (-2.5, 0.5),  # landmark and face-model error of the normalization; dy fit
+    "eyeball_x": (-1.0, 1.0), "eyeball_y": (-3.0, -1.0), "eyeball_depth": (3.0, 8.0),  # from the corner midpoint; y fit
+    "crop_dx": (-1.5, 1.5), "crop_dy": (-1.5, 1.5),  # landmark and face-model error of the normalization; dy fit
     "kappa_yaw": (3.0, 7.0), "kappa_pitch": (0.0, 3.0),
     "half_width": (13.5, 15.5), "canthal_tilt": (-0.05, 0.15),  # rad, > 0 raises the outer corner
     "upper_opening": (3.5, 5.5), "lower_opening": (3.0, 5.0),  # fit: lid margins from the corner line, mid-lid

@@ -34,7 +34,7 @@ REAL_144 = Path("../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz")
 GRID = {
     "scale": [0.75],  # chosen on the p00 dev diagnostic (results/simulator/README.md); the rest is fitted here
     "crop_dy": [-3.0, -2.0, -1.0, 0.0],
-    "eyeball_y": [-2.0, -1.0, 0.0],  # anatomy: the cornea sits about level with the corners
+    "eyeball_y": [-3.0, -2.0, -1.0, 0.0],
     "upper_opening": [3.5, 4.0, 4.5],
     "lower_opening": [3.0, 3.5, 4.0],
 }
