@@ -38,3 +38,11 @@ class GazeEstimator(ABC):
     @abstractmethod
     def config(self) -> dict[str, Any]:
         """Every number the estimator uses, including which features it reads."""
+
+
+class FeatureEstimator(GazeEstimator):
+    """An estimator with a feature space: the realism probe (benchmark/run.py) measures Fréchet distances in it."""
+
+    @abstractmethod
+    def features(self, images: torch.Tensor, *, device: torch.device) -> np.ndarray:
+        """(N, D) float features of the images, the layer before the gaze output."""

@@ -1,16 +1,20 @@
-"""Gaze estimators by name: a new estimator is one module plus one line in ESTIMATORS."""
+"""Gaze estimators by name: a new built-in is one module plus one line in ESTIMATORS; estimators from other
+packages join by entry point or as package.module:ClassName (benchmark/plugins.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from baselines.knn import KNNEstimator
 from baselines.random_forest import RandomForestEstimator
+from benchmark import plugins
 from benchmark.errors import UserInputError
 from benchmark.estimator import GazeEstimator
 from benchmark.gaze_cnn import GazeCNN
 
-ESTIMATORS: dict[str, type] = {
+ESTIMATORS: dict[str, type[GazeEstimator]] = {
     "cnn": GazeCNN,
     "rf": RandomForestEstimator,
     "knn": KNNEstimator,
@@ -19,9 +23,7 @@ ESTIMATORS: dict[str, type] = {
 
 def create_estimator(name: str, *, preset: str = "cpu", seed: int = 0, **overrides: Any) -> GazeEstimator:
     """A fresh, untrained estimator; `preset` picks its hyperparameters and `overrides` replace single ones."""
-    if name not in ESTIMATORS:
-        raise UserInputError(f"Unknown estimator '{name}'; expected one of: {', '.join(ESTIMATORS)}.")
-    cls = ESTIMATORS[name]
+    cls = plugins.resolve(name, ESTIMATORS, plugins.ESTIMATOR_GROUP, "Estimator", GazeEstimator)
     if preset not in cls.PRESETS:
         raise UserInputError(f"Unknown preset '{preset}' for estimator '{name}'; expected one of: {', '.join(cls.PRESETS)}.")
     unknown = sorted(set(overrides) - set(cls.PRESETS[preset]))
@@ -31,3 +33,16 @@ def create_estimator(name: str, *, preset: str = "cpu", seed: int = 0, **overrid
             f"expected some of: {', '.join(cls.PRESETS[preset])}."
         )
     return cls(preset=preset, seed=seed, **overrides)
+
+
+def available_estimators() -> list[plugins.Found]:
+    return plugins.available(ESTIMATORS, plugins.ESTIMATOR_GROUP)
+
+
+def check_predictions(estimator: GazeEstimator, n: int, predicted: object) -> np.ndarray:
+    """Predictions if they keep the interface ((n, 2) finite pitch/yaw); otherwise one sentence naming the estimator."""
+    array = np.asarray(predicted) if isinstance(predicted, np.ndarray) else None
+    if array is None or array.shape != (n, 2) or not np.all(np.isfinite(array)):
+        shape = getattr(predicted, "shape", type(predicted).__name__)
+        raise UserInputError(f"Estimator '{estimator.name}' predicted {shape}; expected a finite numpy array of shape ({n}, 2).")
+    return array.astype(np.float32)

@@ -17,7 +17,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from benchmark.device import autocast, memory_format, seed_everything
-from benchmark.estimator import GazeEstimator
+from benchmark.estimator import FeatureEstimator
 from benchmark.geometry import pitchyaw_to_vector, vector_to_pitchyaw
 
 PAPER_CHANNELS = (32, 32, 64, 80, 192)
@@ -51,7 +51,7 @@ class GazeNet(nn.Module):
         return self.head(self.features(x))
 
 
-class GazeCNN(GazeEstimator):
+class GazeCNN(FeatureEstimator):
     """Predicts a 3-D gaze vector with an L2 loss, reports pitch/yaw; Adam with a cosine learning-rate decay.
 
     No augmentation at all: translating an eye crop by 2 px moves the apparent gaze by about 11 degrees.

@@ -88,7 +88,7 @@ class RunConfig:
             if int(value) < 1:
                 raise UserInputError(f"--{name.replace('_', '-')} is {value}; expected a positive number of images.")
         if not self.estimators:
-            raise UserInputError("No estimator given; expected at least one --estimator (cnn, rf or knn).")
+            raise UserInputError("No estimator given; expected at least one --estimator (`bench refiners` lists them).")
         synthetic = self.synthetic
         if synthetic is None and self.real == DEFAULT_REAL and self.seed == STAND_IN_SEED:
             raise UserInputError(f"--seed {STAND_IN_SEED} is the stand-in real set's own seed, so the default synthetic "
@@ -196,7 +196,7 @@ def _prepare(cfg: RunConfig) -> _Inputs:
         raise UserInputError(f"Realism metrics need at least {MIN_REALISM_IMAGES} held-out real and synthetic images; "
                              f"this run has {min(cfg.n_realism, len(test_indices))} (or pass --no-realism).")
     batch = refiner.config.get("batch_size", 0)
-    if refiner.trainable and not cfg.refiner_checkpoint and len(real_indices) < batch:
+    if refiner.learns_weights and not cfg.refiner_checkpoint and len(real_indices) < batch:
         raise UserInputError(f"--real gives the refiner {len(real_indices)} images; its preset trains on batches of {batch}.")
     needed = cfg.n_synthetic + (cfg.n_realism if cfg.realism else 0)
     if len(synthetic) < needed:
@@ -301,7 +301,7 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
     test_images = to_model_tensor(test.images)
 
     refiner, refiner_seconds = inputs.refiner, 0.0
-    if refiner.trainable and not cfg.refiner_checkpoint:
+    if refiner.needs_real_images and not cfg.refiner_checkpoint:
         real_images = to_model_tensor(inputs.real.read(inputs.real_indices).images)
         log(f"fitting refiner {refiner.name} on {len(syn_train)} synthetic + {len(real_images)} unlabelled real images")
         t0 = time.perf_counter()
@@ -313,8 +313,11 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         refiner_seconds = time.perf_counter() - t0
         config_record["refiner"]["config"] = refiner.config  # now with what fitting chose
         records.write_json(run_dir / records.CONFIG_FILE, config_record)
-    refined_train = refiner.refine(syn_train, device=device)
-    refined_hold = refiner.refine(syn_hold, device=device) if n_hold else syn_hold
+    from benchmark.estimators import check_predictions
+    from refiners.base import check_refined
+
+    refined_train = check_refined(refiner, syn_train, refiner.refine(syn_train, device=device))
+    refined_hold = check_refined(refiner, syn_hold, refiner.refine(syn_hold, device=device)) if n_hold else syn_hold
 
     common = {
         "refiner": refiner.name, "refiner_checkpoint": cfg.refiner_checkpoint, "synthetic": inputs.synthetic.name,
@@ -328,7 +331,7 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         log(f"training estimator {name} on {len(refined_train)} refined images")
         t0 = time.perf_counter()
         estimator.fit(refined_train, syn_gaze, device=device, progress=cfg.progress)
-        pred = np.asarray(estimator.predict(test_images, device=device), dtype=np.float64)
+        pred = check_predictions(estimator, len(test_images), estimator.predict(test_images, device=device)).astype(np.float64)
         seconds = time.perf_counter() - t0
         errors = angular_errors(pred, test.gaze)
         predictions_file = f"predictions_{name}.csv"

@@ -22,8 +22,11 @@ class Refiner(ABC):
     """
 
     name: ClassVar[str]
-    #: False for refiners with nothing to learn (identity); the harness then skips `fit`.
-    trainable: ClassVar[bool] = True
+    #: True when `fit` must see unlabelled real images before `refine` is meaningful (the harness fits it).
+    needs_real_images: ClassVar[bool] = True
+    #: True for refiners that learn network weights by gradient steps (minutes to hours; `bench refine`);
+    #: False for those whose fit is a quick statistic of the real images (gaussian, fda, histogram).
+    learns_weights: ClassVar[bool] = False
 
     @abstractmethod
     def fit(
@@ -57,14 +60,14 @@ class Refiner(ABC):
         return None
 
     @classmethod
+    @abstractmethod
     def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> Refiner:
         """A fresh refiner sized by a named preset, with single numbers overridden (refiners.registry calls it)."""
-        raise NotImplementedError(f"{cls.__name__} does not define presets")
 
     @classmethod
+    @abstractmethod
     def from_checkpoint(cls, checkpoint_dir: Path) -> Refiner:
         """The refiner a `save` wrote into checkpoint_dir (refiners.registry.load_refiner calls it)."""
-        raise NotImplementedError(f"{cls.__name__} cannot be loaded from a checkpoint")
 
 
 CONFIG_FILE = "config.json"
@@ -89,10 +92,17 @@ def config_from_dict(config_type: type, values: dict[str, Any]):
     return config_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known})
 
 
-def write_refiner_config(out_dir: Path, refiner: str, config: dict[str, Any]) -> None:
-    """config.json names the refiner (so load_refiner finds its class) and holds every number it uses."""
-    text = json.dumps({"refiner": refiner, "config": config}, indent=2, sort_keys=True) + "\n"
+def write_refiner_config(out_dir: Path, refiner: Refiner, config: dict[str, Any]) -> None:
+    """config.json names the refiner and its class (so load_refiner finds it, a plugin's too) and holds
+    every number it uses."""
+    record = {"refiner": refiner.name, "class": f"{type(refiner).__module__}:{type(refiner).__qualname__}", "config": config}
+    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     write_atomic(Path(out_dir) / CONFIG_FILE, lambda p: p.write_text(text))
+
+
+def read_refiner_class(checkpoint_dir: Path) -> str | None:
+    """The package.module:ClassName a checkpoint was written by (None for checkpoints older than plugins)."""
+    return json.loads((Path(checkpoint_dir) / CONFIG_FILE).read_text()).get("class")
 
 
 def read_refiner_config(checkpoint_dir: Path) -> tuple[str, dict[str, Any]]:
@@ -135,3 +145,18 @@ def check_same_size(synthetic: torch.Tensor, real: torch.Tensor) -> None:
 def refine_generator(seed: int) -> torch.Generator:
     """One generator per refine call, seeded from the config: the same images always get the same draws."""
     return torch.Generator().manual_seed(seed)
+
+
+def check_refined(refiner: Refiner, images: torch.Tensor, refined: object) -> torch.Tensor:
+    """The refined batch if it keeps the interface (same shape, float32, finite, in [-1, 1]); otherwise one
+    sentence naming the refiner: a plugin's mistake must not become a run that looks fine."""
+    expected = f"a float32 tensor of shape {tuple(images.shape)} in [-1, 1]"
+    if not isinstance(refined, torch.Tensor):
+        raise UserInputError(f"Refiner '{refiner.name}' returned {type(refined).__name__}; expected {expected}.")
+    if tuple(refined.shape) != tuple(images.shape) or refined.dtype != torch.float32:
+        raise UserInputError(
+            f"Refiner '{refiner.name}' returned {refined.dtype} of shape {tuple(refined.shape)}; expected {expected}."
+        )
+    if not bool(torch.isfinite(refined).all()) or refined.numel() and (refined.min() < -1 or refined.max() > 1):
+        raise UserInputError(f"Refiner '{refiner.name}' returned values outside [-1, 1] (or not finite); expected {expected}.")
+    return refined

@@ -125,4 +125,4 @@ class FDARefiner(Refiner):
     def save(self, out_dir: Path) -> None:
         if self._amplitudes is not None:
             write_state(out_dir, {"amplitudes": self._amplitudes})
-        write_refiner_config(out_dir, self.name, dataclasses.asdict(self._config))
+        write_refiner_config(out_dir, self, dataclasses.asdict(self._config))

@@ -141,4 +141,4 @@ class GaussianRefiner(Refiner):
         return {"refiner": self.name, **dataclasses.asdict(self._config)}
 
     def save(self, out_dir: Path) -> None:
-        write_refiner_config(out_dir, self.name, dataclasses.asdict(self._config))
+        write_refiner_config(out_dir, self, dataclasses.asdict(self._config))

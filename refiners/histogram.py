@@ -111,4 +111,4 @@ class HistogramRefiner(Refiner):
     def save(self, out_dir: Path) -> None:
         if self._targets is not None:
             write_state(out_dir, {"targets": self._targets})
-        write_refiner_config(out_dir, self.name, dataclasses.asdict(self._config))
+        write_refiner_config(out_dir, self, dataclasses.asdict(self._config))

@@ -13,7 +13,7 @@ from refiners.base import Refiner, read_refiner_config, write_refiner_config
 
 class IdentityRefiner(Refiner):
     name = "identity"
-    trainable = False
+    needs_real_images = False
 
     def __init__(self, seed: int = 0):
         self.seed = seed  # nothing random here; kept so every refiner records its seed
@@ -41,4 +41,4 @@ class IdentityRefiner(Refiner):
         return {"refiner": self.name, "seed": self.seed}
 
     def save(self, out_dir: Path) -> None:
-        write_refiner_config(out_dir, self.name, {"seed": self.seed})
+        write_refiner_config(out_dir, self, {"seed": self.seed})

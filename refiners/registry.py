@@ -1,4 +1,5 @@
-"""Refiners by name: a new refiner is one module plus one line in REFINERS."""
+"""Refiners by name: a new built-in is one module plus one line in REFINERS; refiners from other packages
+join by entry point or as package.module:ClassName (benchmark/plugins.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 from benchmark.atomic import write_atomic
 from benchmark.errors import UserInputError
-from refiners.base import Refiner, read_refiner_config
+from benchmark import plugins
+from refiners.base import Refiner, read_refiner_class, read_refiner_config
 from refiners.fda import FDARefiner
 from refiners.gaussian import GaussianRefiner
 from refiners.histogram import HistogramRefiner
@@ -27,9 +29,12 @@ REFINERS: dict[str, type[Refiner]] = {
 
 
 def refiner_class(name: str) -> type[Refiner]:
-    if name not in REFINERS:
-        raise UserInputError(f"Unknown refiner '{name}'; expected one of {', '.join(REFINERS)}.")
-    return REFINERS[name]
+    """A built-in by name, a plugin by entry-point name, or a package.module:ClassName."""
+    return plugins.resolve(name, REFINERS, plugins.REFINER_GROUP, "Refiner", Refiner)
+
+
+def available_refiners() -> list[plugins.Found]:
+    return plugins.available(REFINERS, plugins.REFINER_GROUP)
 
 
 def create_refiner(name: str, *, preset: str = "cpu", seed: int = 0, **overrides: Any) -> Refiner:
@@ -40,7 +45,14 @@ def create_refiner(name: str, *, preset: str = "cpu", seed: int = 0, **overrides
 def load_refiner(checkpoint_dir: Path | str) -> Refiner:
     """The finished refiner saved in a checkpoint folder (config.json names its class), ready to refine."""
     name, _ = read_refiner_config(Path(checkpoint_dir))
-    refiner = refiner_class(name).from_checkpoint(Path(checkpoint_dir))
+    written_by = read_refiner_class(Path(checkpoint_dir))
+    try:
+        cls = refiner_class(name)
+    except UserInputError:
+        if not written_by:
+            raise
+        cls = plugins.import_class(written_by, "Refiner", Refiner)  # an ad hoc plugin: its class path is recorded
+    refiner = cls.from_checkpoint(Path(checkpoint_dir))
     if refiner.unfinished:
         raise UserInputError(
             f"{checkpoint_dir} is not finished: {refiner.unfinished}; complete it with `bench refine ... --resume`."

@@ -99,6 +99,8 @@ def accuracy(logits: torch.Tensor, target: int) -> float:
 class SimGANRefiner(Refiner):
     """A SimGAN refiner; subclasses choose the discriminator and the presets."""
 
+    learns_weights = True
+
     PRESETS: ClassVar[dict[str, dict[str, Any]]]
 
     def __init__(self, config: SimGANConfig):
@@ -154,7 +156,7 @@ class SimGANRefiner(Refiner):
             "history": None if self.history is None else self.history.state_dict(),
             "generator": self.generator.get_state(),
         }
-        write_refiner_config(out_dir, self.name, dataclasses.asdict(self._config))
+        write_refiner_config(out_dir, self, dataclasses.asdict(self._config))
         write_atomic(Path(out_dir) / CHECKPOINT_FILE, lambda p: torch.save(state, p))
 
     @property

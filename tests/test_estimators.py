@@ -25,8 +25,8 @@ def _spot_images(n: int, seed: int):
     return torch.as_tensor(images, dtype=torch.float32).unsqueeze(1), gaze
 
 
-def test_registry_names():
-    assert set(ESTIMATORS) == {"cnn", "rf", "knn"}
+def test_registry_holds_the_papers_estimators():
+    assert {"cnn", "rf", "knn"} <= set(ESTIMATORS)
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,7 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path):
 def test_identity_returns_input_and_round_trips(tmp_path):
     refiner = create_refiner("identity", seed=3)
     x = torch.rand(4, 1, 35, 55) * 2 - 1
-    assert not refiner.trainable
+    assert not refiner.needs_real_images and not refiner.learns_weights
     assert torch.equal(refiner.refine(x, device=torch.device("cpu")), x)
     refiner.save(tmp_path)
     assert load_refiner(tmp_path).config == refiner.config

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from benchmark.errors import UserInputError
-from refiners.registry import create_refiner, load_refiner
+from refiners.registry import REFINERS, create_refiner, load_refiner
 
 CPU = torch.device("cpu")
 TINY = dict(refiner_channels=8, refiner_blocks=1, batch_size=8, lr=3e-3, checkpoint_every=4, grid_every=1000)
@@ -18,7 +18,7 @@ def eye_like(n, seed, noise):
     return (blobs + noise * torch.randn(blobs.shape, generator=gen)).clamp(-1, 1)
 
 
-@pytest.mark.parametrize("name", ["simgan_local", "simgan_global"])
+@pytest.mark.parametrize("name", sorted(n for n, cls in REFINERS.items() if cls.learns_weights))
 def test_short_training_refines_within_range_and_stays_close(name, tmp_path):
     synthetic, real = eye_like(48, 0, 0.0), eye_like(48, 1, 0.05)
     refiner = create_refiner(name, **TINY, pretrain_refiner_steps=60, pretrain_discriminator_steps=4, adversarial_steps=12)

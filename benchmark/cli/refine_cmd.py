@@ -6,7 +6,7 @@ from refiners.registry import REFINERS
 
 
 @click.command(name="refine")
-@click.option("--refiner", "refiner", required=True, help=f"Refiner name: {', '.join(REFINERS)}.")
+@click.option("--refiner", "refiner", required=True, help=f"Refiner name: {', '.join(REFINERS)}, or package.module:ClassName.")
 @click.option("--synthetic", "synthetic", required=True, help="Synthetic source spec, e.g. sim?n=20000 or npz:syn.npz.")
 @click.option("--real", "real", required=True, help="Real source spec (images only; labels are never read), e.g. npz:dev.npz.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Checkpoint folder.")

@@ -3,16 +3,17 @@
 import click
 
 from benchmark.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConfig, run_benchmark
+from benchmark.estimators import ESTIMATORS
 from refiners.registry import REFINERS
 
 
 @click.command(name="run")
 @click.option("--refiner", default="simgan_local", show_default=True,
-              help=f"Refiner by name: {', '.join(REFINERS)}.")
+              help=f"Refiner by name: {', '.join(REFINERS)}, or package.module:ClassName.")
 @click.option("--refiner-checkpoint", type=click.Path(file_okay=False), default=None,
               help="A trained refiner folder from `bench refine`, used instead of training --refiner.")
 @click.option("--estimator", "estimators", multiple=True, default=("cnn",), show_default=True,
-              help="Gaze estimator trained on the refined images: cnn, rf or knn (repeatable).")
+              help=f"Gaze estimator trained on the refined images: {', '.join(ESTIMATORS)}, or package.module:ClassName (repeatable).")
 @click.option("--synthetic", default=None,
               help=f"Labelled synthetic source spec; {{n}} and {{seed}} are filled in with the run's image count and "
                    f"seed [default: the built-in simulator, {DEFAULT_SYNTHETIC}].")

@@ -14,7 +14,7 @@ def command():
 @command.command(name="make")
 @click.option("--real", "real", required=True, help="Spec of the real eye images, e.g. npz:dev.npz.")
 @click.option("--synthetic", "synthetic", required=True, help="Spec of the synthetic eye images, e.g. sim.")
-@click.option("--refiner", "refiner_name", default=None, help="Refiner name; a trainable one is first trained quickly (cpu preset).")
+@click.option("--refiner", "refiner_name", default=None, help="Refiner name or package.module:ClassName; one that needs real images is first fitted quickly (cpu preset).")
 @click.option("--refiner-checkpoint", default=None, type=click.Path(), help="Checkpoint folder written by `bench refine`.")
 @click.option("--against", type=click.Choice(AGAINST_CHOICES), default="refined", show_default=True,
               help="What the non-real half of the sheet shows.")

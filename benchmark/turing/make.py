@@ -29,7 +29,7 @@ from benchmark.turing.printable import render_contact_sheets
 
 AGAINST_CHOICES = ("refined", "synthetic")
 KEY_COLUMNS = ("sheet", "item", "item_id", "truth", "source", "source_index")
-# A trainable refiner named on the command line is trained on at most this many images of each kind.
+# A refiner named on the command line (no checkpoint) is fitted on at most this many images of each kind.
 QUICK_TRAIN_IMAGES = 2048
 ID_HEX_DIGITS = 8
 
@@ -89,20 +89,23 @@ def refine_images(
     device: torch.device,
     seed: int,
 ) -> torch.Tensor:
-    """Refine the chosen synthetic images; an untrained trainable refiner is first trained quickly (CPU preset)."""
+    """Refine the chosen synthetic images; a refiner named without a checkpoint is first fitted (CPU preset)."""
     refiner = build_refiner(refiner_name, refiner_checkpoint, seed=seed)
-    if refiner.trainable and refiner_checkpoint is None:
-        print(
-            f"training refiner '{refiner_name}' with its cpu preset before building the sheet; for a properly "
-            "trained refiner run `bench refine` and pass --refiner-checkpoint DIR instead.",
-            file=sys.stderr,
-        )
+    if refiner.needs_real_images and refiner_checkpoint is None:
+        if refiner.learns_weights:
+            print(
+                f"training refiner '{refiner_name}' with its cpu preset before building the sheet; for a properly "
+                "trained refiner run `bench refine` and pass --refiner-checkpoint DIR instead.",
+                file=sys.stderr,
+            )
         _, synthetic_train = synthetic_source.sample(min(QUICK_TRAIN_IMAGES, len(synthetic_source)), seed)
         _, real_train = real_source.sample(min(QUICK_TRAIN_IMAGES, len(real_source)), seed)
         refiner.fit(
             to_model_tensor(synthetic_train.images), to_model_tensor(real_train.images), device=device, progress=True
         )
-    return refiner.refine(synthetic, device=device)
+    from refiners.base import check_refined
+
+    return check_refined(refiner, synthetic, refiner.refine(synthetic, device=device))
 
 
 def check_sheet_paths(out_dir: Path, key_path: Path, overwrite: bool) -> None:

@@ -1,0 +1,134 @@
+"""Plugins: the documented example refiner, installed through real entry-point metadata in a throwaway
+distribution, runs through `bench run`, `bench refine` and `bench turing make` in a subprocess; broken
+plugins end in one sentence naming them (exit 2) and never in a run counted as done."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from benchmark.cli.main import cli
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = re.search(r"```python\n(.*?)```", (REPO / "docs" / "plugins.md").read_text(), re.S).group(1)
+TINY_RUN = ["--estimator", "knn", "--n-synthetic", "300", "--no-realism", "--no-references", "--device", "cpu"]
+
+BROKEN = '''
+from contrast_refiner import ContrastRefiner
+from refiners.base import Refiner
+
+
+class NotARefiner:
+    name = "not_a_refiner"
+
+
+class HalfRefiner(Refiner):
+    name = "half"
+
+    def fit(self, synthetic, real, **kwargs):
+        pass
+
+
+class WrongShape(ContrastRefiner):
+    name = "wrong_shape"
+
+    def refine(self, images, *, device, batch_size=4096):
+        return images[:, :, :10]
+
+
+class OutOfRange(ContrastRefiner):
+    name = "out_of_range"
+
+    def refine(self, images, *, device, batch_size=4096):
+        return images * 5
+'''
+
+
+@pytest.fixture(scope="module")
+def plugin_path(tmp_path_factory):
+    """A folder holding the example module and the .dist-info of a throwaway distribution 'my-refiners'."""
+    root = tmp_path_factory.mktemp("plugins")
+    (root / "contrast_refiner.py").write_text(EXAMPLE)
+    (root / "broken_plugins.py").write_text(BROKEN)
+    (root / "broken_import.py").write_text("import a_module_that_does_not_exist\n")
+    info = root / "my_refiners-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: my-refiners\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[gazebench.refiners]\ncontrast = contrast_refiner:ContrastRefiner\n")
+    return root
+
+
+def bench(plugin_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin_path), str(REPO)])}
+    return subprocess.run([sys.executable, "-m", "benchmark.cli.main", *args], capture_output=True, text=True,
+                          env=env, cwd=plugin_path, timeout=600)
+
+
+def done_runs(runs: Path) -> list[Path]:
+    return [d for d in runs.glob("*") if (d / "done").exists()] if runs.exists() else []
+
+
+def test_the_listing_shows_built_ins_and_the_installed_plugin(plugin_path):
+    result = bench(plugin_path, "refiners")
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.split()[:2] == ["refiner", "contrast"])
+    assert "my-refiners" in row and "entry point" in row and "contrast_refiner:ContrastRefiner" in row
+    assert re.search(r"refiner\s+simgan_local\s+gazebench\s+built in", result.stdout)
+
+
+@pytest.mark.parametrize("refiner", ["contrast", "contrast_refiner:ContrastRefiner"])
+def test_the_documented_example_runs_end_to_end(plugin_path, tmp_path, refiner):
+    runs = tmp_path / "runs"
+    result = bench(plugin_path, "run", "--refiner", refiner, *TINY_RUN, "--out", str(runs))
+    assert result.returncode == 0, result.stderr
+    (run,) = done_runs(runs)
+    assert '"name": "contrast"' in (run / "config.json").read_text()
+    assert (run / "refiner" / "config.json").is_file()
+
+
+def test_the_plugin_refines_through_refine_checkpoint_and_turing(plugin_path, tmp_path):
+    ckpt = tmp_path / "ckpt"
+    result = bench(plugin_path, "refine", "--refiner", "contrast_refiner:ContrastRefiner", "--synthetic", "sim?n=200",
+                   "--real", "sim?n=100&style=target&seed=9", "--out", str(ckpt), "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    result = bench(plugin_path, "run", "--refiner-checkpoint", str(ckpt), *TINY_RUN, "--out", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr
+    assert len(done_runs(tmp_path / "runs")) == 1
+    result = bench(plugin_path, "turing", "make", "--refiner", "contrast", "--real", "sim?n=60&style=target&seed=9",
+                   "--synthetic", "sim?n=60", "--n", "10", "--out", str(tmp_path / "sheet"), "--key", str(tmp_path / "KEY.csv"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "sheet" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("refiner, says", [
+    ("broken_import:Anything", "failed to import broken_import: ModuleNotFoundError"),
+    ("broken_plugins:Missing", "has no Missing"),
+    ("broken_plugins:NotARefiner", "is not a subclass of refiners.base.Refiner"),
+    ("broken_plugins:HalfRefiner", "does not implement"),
+    ("broken_plugins:WrongShape", "Refiner 'wrong_shape' returned torch.float32 of shape"),
+    ("broken_plugins:OutOfRange", "Refiner 'out_of_range' returned values outside [-1, 1]"),
+    ("no_such_refiner", "Unknown refiner 'no_such_refiner'"),
+])
+def test_a_broken_plugin_is_one_sentence_and_no_done_run(plugin_path, tmp_path, monkeypatch, refiner, says):
+    # In-process (ad hoc plugins need only the path): exit status 2 is the one-sentence user error, never a crash.
+    monkeypatch.syspath_prepend(str(plugin_path))
+    result = CliRunner().invoke(cli, ["run", "--refiner", refiner, *TINY_RUN, "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("error:")]) == 1
+    assert done_runs(tmp_path / "runs") == []
+
+
+def test_the_readme_table_is_the_registries_listing():
+    from benchmark.estimators import ESTIMATORS
+    from benchmark.plugins import available, plugin_table
+    from refiners.registry import REFINERS
+
+    # Built-ins only (no group to search), so plugins installed on this machine do not change the table.
+    table = plugin_table({"refiner": available(REFINERS, "no.such.group"), "estimator": available(ESTIMATORS, "no.such.group")},
+                         "markdown")
+    assert table in (REPO / "README.md").read_text()
