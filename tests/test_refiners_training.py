@@ -74,3 +74,36 @@ def test_fit_rejects_bad_inputs(tmp_path):
     create_refiner("simgan_global", **TINY).save(tmp_path)
     with pytest.raises(UserInputError, match="simgan_global"):
         refiner.fit(ok, ok, device=CPU, out_dir=tmp_path, resume=True)
+
+
+def _brightening(name, monkeypatch=None, flip=False):
+    """How far adversarial training moves the refined mean grey level from the synthetic one, when the real
+    images are the same blobs made brighter. With `flip`, the refiner's adversarial target is "refined"."""
+    from refiners import simgan
+
+    synthetic, real = eye_like(64, 0, 0.0) * 0.5 - 0.3, eye_like(64, 1, 0.0) * 0.5 + 0.3
+    refiner = create_refiner(name, **{**TINY, "batch_size": 16, "self_reg_lambda": 0.5}, pretrain_refiner_steps=30,
+                             pretrain_discriminator_steps=20, adversarial_steps=40, seed=2)
+    if flip:
+        correct = type(refiner).refiner_update
+
+        def flipped(self, batch, *, adversarial):
+            monkeypatch.setattr(simgan, "REAL", simgan.REFINED)  # only the refiner's target: D keeps its labels
+            try:
+                return correct(self, batch, adversarial=adversarial)
+            finally:
+                monkeypatch.setattr(simgan, "REAL", 0)
+
+        monkeypatch.setattr(type(refiner), "refiner_update", flipped)
+    refiner.fit(synthetic, real, device=CPU, progress=False)
+    return (refiner.refine(synthetic, device=CPU).mean() - synthetic.mean()).item()
+
+
+@pytest.mark.parametrize("name", sorted(n for n, cls in REFINERS.items() if cls.learns_weights))
+def test_the_refiner_learns_towards_real_and_a_flipped_target_does_not(name, monkeypatch):
+    """The direction of the GAN: refined images move towards the real ones (brighter here). The same training
+    with the refiner aiming at "refined" instead must not pass, so this test can tell the two apart."""
+    towards_real = _brightening(name)
+    flipped = _brightening(name, monkeypatch, flip=True)
+    assert towards_real > 0.1, towards_real
+    assert flipped < towards_real - 0.1, (flipped, towards_real)
