@@ -38,6 +38,7 @@ from refiners.base import (
     read_refiner_config,
     write_refiner_config,
 )
+from refiners.curves import TrainingLog
 from refiners.history import HistoryBuffer
 from refiners.networks import RefinerNet
 
@@ -262,22 +263,29 @@ class SimGANRefiner(Refiner):
         real = real.to(device).contiguous(memory_format=mf)
 
         grid_inputs = synthetic[:GRID_IMAGES]
+        curves = TrainingLog(Path(out_dir), self.step) if out_dir is not None else None
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not progress, desc=self.name, unit="step")
         last = time.perf_counter()
-        while self.step < self.total_steps:
-            stats = self.train_step(synthetic, real)
-            self.step += 1
-            now = time.perf_counter()
-            stats["img/s"] = stats.pop("images") / max(now - last, 1e-9)
-            last = now
-            bar.set_postfix({k: (f"{v:.3g}" if isinstance(v, float) else v) for k, v in stats.items()}, refresh=False)
-            bar.update(1)
-            if out_dir is not None:
-                if self.step % cfg.checkpoint_every == 0 and self.step < self.total_steps:
-                    self.save(Path(out_dir))  # the final state is saved once, after the loop
-                if self.step % cfg.grid_every == 0 or self.step == self.total_steps:
-                    self._save_grid(Path(out_dir), grid_inputs)
-        bar.close()
+        try:
+            while self.step < self.total_steps:
+                stats = self.train_step(synthetic, real)
+                self.step += 1
+                now = time.perf_counter()
+                stats["img/s"] = stats.pop("images") / max(now - last, 1e-9)
+                last = now
+                bar.set_postfix({k: (f"{v:.3g}" if isinstance(v, float) else v) for k, v in stats.items()}, refresh=False)
+                bar.update(1)
+                if curves is not None:
+                    curves.record(self.step, stats)
+                    if self.step % cfg.checkpoint_every == 0 and self.step < self.total_steps:
+                        curves.flush()
+                        self.save(Path(out_dir))  # the final state is saved once, after the loop
+                    if self.step % cfg.grid_every == 0 or self.step == self.total_steps:
+                        self._save_grid(Path(out_dir), grid_inputs)
+        finally:  # an interrupted training keeps the curves of the steps it ran
+            bar.close()
+            if curves is not None:
+                curves.close(f"{self.name}: losses and discriminator accuracy per step")
         if out_dir is not None:
             self.save(Path(out_dir))
 
