@@ -21,7 +21,7 @@ import torch
 
 from benchmark.errors import UserInputError
 from refiners.base import (
-    Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, read_state, refine_generator,
+    CHUNK, Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, read_state, refine_generator,
     write_refiner_config, write_state,
 )
 
@@ -105,13 +105,13 @@ class FDARefiner(Refiner):
         if out_dir is not None:
             self.save(Path(out_dir))
 
-    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
+    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
         if self._amplitudes is None:
             raise UserInputError("Refiner 'fda' has not been fitted; fit it on unlabelled real images first.")
         generator = refine_generator(self._config.seed)
         halves = torch.tensor([window_half_size(b, *images.shape[-2:]) for b in self._config.betas])
         out = []
-        for chunk in images.split(batch_size):
+        for chunk in images.split(batch_size or CHUNK):
             donors = torch.randint(len(self._amplitudes), (len(chunk),), generator=generator)
             bands = halves[torch.randint(len(halves), (len(chunk),), generator=generator)]
             refined = swap_low_frequencies(chunk.to(device), self._amplitudes[donors].to(device), bands.to(device))

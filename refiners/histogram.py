@@ -22,7 +22,7 @@ import torch
 
 from benchmark.errors import UserInputError
 from refiners.base import (
-    Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, read_state, refine_generator,
+    CHUNK, Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, read_state, refine_generator,
     write_refiner_config, write_state,
 )
 
@@ -94,12 +94,12 @@ class HistogramRefiner(Refiner):
         if out_dir is not None:
             self.save(Path(out_dir))
 
-    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
+    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
         if self._targets is None:
             raise UserInputError("Refiner 'histogram' has not been fitted; fit it on unlabelled real images first.")
         generator = refine_generator(self._config.seed)
         out = []
-        for chunk in images.split(batch_size):
+        for chunk in images.split(batch_size or CHUNK):
             donors = torch.randint(len(self._targets), (len(chunk),), generator=generator)
             out.append(match_to_quantiles(chunk.cpu(), self._targets[donors]))
         return torch.cat(out) if out else images.clone()
