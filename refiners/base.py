@@ -42,8 +42,9 @@ class Refiner(ABC):
         """Learn from synthetic and unlabelled real images; with out_dir, checkpoint there (and resume)."""
 
     @abstractmethod
-    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
-        """Refined images, same shape, on the CPU, in [-1, 1]."""
+    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
+        """Refined images, same shape, on the CPU, in [-1, 1]; batch_size None lets the refiner choose (it
+        changes no number, only memory)."""
 
     @property
     @abstractmethod
@@ -71,6 +72,8 @@ class Refiner(ABC):
 
 
 CONFIG_FILE = "config.json"
+#: Images per batch for refiners whose per-image memory is a few images' worth (not a network's feature maps).
+CHUNK = 4096
 
 
 def build_config(config_type: type, presets: dict[str, dict[str, Any]], preset: str, refiner: str, **values: Any):

@@ -6,26 +6,20 @@ low-frequency amplitude (overall brightness layout: bright lid fold, dark lash b
 image drawn at random. The swapped window is centred on the zero frequency with half-size
 floor(beta * min(H, W)); on 35 x 55 eyes beta 0.01 swaps the mean only, 0.05 a 3 x 3 window and 0.09 a
 7 x 7 one. `betas` with several values is the paper's multi-band form: each image draws one of them.
-Fitting keeps the low-frequency amplitudes of up to BANK real images; labels are never seen.
+Fitting keeps the low-frequency amplitudes of up to 4096 real images; labels are never seen.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 
 from benchmark.errors import UserInputError
-from refiners.base import (
-    Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, read_state, refine_generator,
-    write_refiner_config, write_state,
-)
-
-BANK = 4096  # real images whose amplitudes are kept; more only repeats the same person's lighting
+from refiners.base import CHUNK, refine_generator
+from refiners.real_bank import RealBankRefiner
 
 
 @dataclass
@@ -34,9 +28,6 @@ class FDAConfig:
     seed: int = 0
     betas: tuple[float, ...] = (0.09,)  # one beta, or several (multi-band: one drawn per image)
     fitted_real_images: int = 0  # how many real amplitude spectra `fit` kept (0 until fitted)
-
-
-PRESETS = {"cpu": {}, "paper": {}}  # nothing to size: both presets are the same
 
 
 def window_half_size(beta: float, height: int, width: int) -> int:
@@ -70,59 +61,33 @@ def swap_low_frequencies(images: torch.Tensor, amplitudes: torch.Tensor, halves:
     return torch.fft.ifft2(torch.fft.ifftshift(mixed, dim=(-2, -1))).real.clamp_(-1.0, 1.0)
 
 
-class FDARefiner(Refiner):
+class FDARefiner(RealBankRefiner):
     name = "fda"
+    config_type = FDAConfig
 
-    def __init__(self, config: FDAConfig, amplitudes: torch.Tensor | None = None):
+    def __init__(self, config: FDAConfig, bank: torch.Tensor | None = None):
         if not config.betas or any(not 0.0 <= b < 0.5 for b in config.betas):
             raise UserInputError(f"Refiner 'fda': betas {config.betas} should be one or more numbers in [0, 0.5).")
-        self._config = config
-        self._amplitudes = amplitudes
+        super().__init__(config, bank)
 
     @classmethod
     def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> FDARefiner:
-        if "betas" in overrides:
+        if "betas" in overrides:  # one number or a list, as a user would write it
             betas = overrides["betas"]
             overrides["betas"] = tuple(float(b) for b in (betas if isinstance(betas, (list, tuple)) else [betas]))
-        return cls(build_config(FDAConfig, PRESETS, preset, cls.name, seed=seed, **overrides))
+        return super().from_preset(preset, seed=seed, **overrides)
 
-    @classmethod
-    def from_checkpoint(cls, checkpoint_dir: Path) -> FDARefiner:
-        _, values = read_refiner_config(checkpoint_dir)
-        config = config_from_dict(FDAConfig, values)
-        return cls(config, read_state(checkpoint_dir, cls.name)["amplitudes"] if config.fitted_real_images else None)
+    def statistics(self, real: torch.Tensor) -> torch.Tensor:
+        largest = max(window_half_size(b, *real.shape[-2:]) for b in self._config.betas)
+        return low_frequency_amplitude(real, largest)
 
-    def _largest_half(self, height: int, width: int) -> int:
-        return max(window_half_size(b, height, width) for b in self._config.betas)
-
-    def fit(self, synthetic, real, *, device, out_dir=None, resume=False, progress=True) -> None:
-        check_same_size(synthetic, real)
-        if len(real) == 0:
-            raise UserInputError("Refiner 'fda' needs at least one real image to fit.")
-        bank = real[:BANK]
-        self._amplitudes = low_frequency_amplitude(bank.cpu(), self._largest_half(*bank.shape[-2:]))
-        self._config.fitted_real_images = len(bank)
-        if out_dir is not None:
-            self.save(Path(out_dir))
-
-    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
-        if self._amplitudes is None:
-            raise UserInputError("Refiner 'fda' has not been fitted; fit it on unlabelled real images first.")
-        generator = refine_generator(self._config.seed)
+    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
+        amplitudes, generator = self.bank, refine_generator(self._config.seed)
         halves = torch.tensor([window_half_size(b, *images.shape[-2:]) for b in self._config.betas])
         out = []
-        for chunk in images.split(batch_size):
-            donors = torch.randint(len(self._amplitudes), (len(chunk),), generator=generator)
+        for chunk in images.split(batch_size or CHUNK):
+            donors = torch.randint(len(amplitudes), (len(chunk),), generator=generator)
             bands = halves[torch.randint(len(halves), (len(chunk),), generator=generator)]
-            refined = swap_low_frequencies(chunk.to(device), self._amplitudes[donors].to(device), bands.to(device))
+            refined = swap_low_frequencies(chunk.to(device), amplitudes[donors].to(device), bands.to(device))
             out.append(refined.cpu())
         return torch.cat(out) if out else images.clone()
-
-    @property
-    def config(self) -> dict[str, Any]:
-        return {"refiner": self.name, **dataclasses.asdict(self._config)}
-
-    def save(self, out_dir: Path) -> None:
-        if self._amplitudes is not None:
-            write_state(out_dir, {"amplitudes": self._amplitudes})
-        write_refiner_config(out_dir, self, dataclasses.asdict(self._config))

@@ -20,11 +20,10 @@ import torch.nn.functional as F
 
 from benchmark.errors import UserInputError
 from refiners.base import (
-    Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, refine_generator, write_refiner_config,
+    CHUNK, Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, refine_generator, write_refiner_config,
 )
 
 HIGH_PASS_NOISE_GAIN = 8 / 9  # sum of squared taps of (delta - 3x3 box)
-CHUNK = 4096
 MAX_BLUR_SIGMA = 3.0  # pixels; the bisection's upper end
 FIT_SAMPLE = 2048  # images used to fit the strengths (energies are averages; more adds nothing)
 
@@ -122,7 +121,7 @@ class GaussianRefiner(Refiner):
         if out_dir is not None:
             self.save(Path(out_dir))
 
-    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
+    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
         std, sigma = self.noise_std, self.blur_sigma
         if std is None or sigma is None:
             raise UserInputError(
@@ -130,7 +129,7 @@ class GaussianRefiner(Refiner):
             )
         generator = refine_generator(self._config.seed)
         out = []
-        for chunk in images.split(batch_size):
+        for chunk in images.split(batch_size or CHUNK):
             noise = torch.randn(chunk.shape, generator=generator) * std
             blurred = gaussian_blur(chunk.to(device).float(), sigma)
             out.append((blurred + noise.to(device)).clamp_(-1, 1).cpu())

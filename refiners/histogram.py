@@ -13,20 +13,14 @@ little: the row says how much of the gap is first-order grey-level statistics.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import torch
 
 from benchmark.errors import UserInputError
-from refiners.base import (
-    Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, read_state, refine_generator,
-    write_refiner_config, write_state,
-)
+from refiners.base import CHUNK, refine_generator
+from refiners.real_bank import RealBankRefiner
 
-BANK = 4096  # real images kept for target=random
 LEVELS = 257  # quantiles stored per distribution (grey levels are 8-bit at the source)
 TARGETS = ("pooled", "random")
 
@@ -37,9 +31,6 @@ class HistogramConfig:
     seed: int = 0
     target: str = "pooled"  # pooled | random
     fitted_real_images: int = 0
-
-
-PRESETS = {"cpu": {}, "paper": {}}  # nothing to size: both presets are the same
 
 
 def quantiles(values: torch.Tensor) -> torch.Tensor:
@@ -58,57 +49,28 @@ def match_to_quantiles(images: torch.Tensor, targets: torch.Tensor) -> torch.Ten
     return matched.reshape(images.shape).clamp_(-1.0, 1.0)
 
 
-class HistogramRefiner(Refiner):
+class HistogramRefiner(RealBankRefiner):
     name = "histogram"
+    config_type = HistogramConfig
 
-    def __init__(self, config: HistogramConfig, targets: torch.Tensor | None = None):
+    def __init__(self, config: HistogramConfig, bank: torch.Tensor | None = None):
         if config.target not in TARGETS:
             raise UserInputError(f"Refiner 'histogram': target {config.target!r} should be one of {', '.join(TARGETS)}.")
-        self._config = config
-        self._targets = targets  # (1, LEVELS) pooled, or (BANK, LEVELS) per real image
+        super().__init__(config, bank)
 
-    @classmethod
-    def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> HistogramRefiner:
-        return cls(build_config(HistogramConfig, PRESETS, preset, cls.name, seed=seed, **overrides))
+    def statistics(self, real: torch.Tensor) -> torch.Tensor:
+        """(1, LEVELS) pooled quantiles, or (N, LEVELS), one row per real image."""
+        pixels = real.reshape(len(real), -1)
+        if self._config.target == "random":
+            return quantiles(pixels)
+        # Sort once and read evenly spaced ranks (torch.quantile refuses more than 16M values).
+        ordered = pixels.flatten().float().sort().values
+        return ordered[torch.linspace(0, len(ordered) - 1, LEVELS).round().long()].unsqueeze(0)
 
-    @classmethod
-    def from_checkpoint(cls, checkpoint_dir: Path) -> HistogramRefiner:
-        _, values = read_refiner_config(checkpoint_dir)
-        config = config_from_dict(HistogramConfig, values)
-        return cls(config, read_state(checkpoint_dir, cls.name)["targets"] if config.fitted_real_images else None)
-
-    def fit(self, synthetic, real, *, device, out_dir=None, resume=False, progress=True) -> None:
-        check_same_size(synthetic, real)
-        if len(real) == 0:
-            raise UserInputError("Refiner 'histogram' needs at least one real image to fit.")
-        bank = real[:BANK].cpu().reshape(min(len(real), BANK), -1)
-        if self._config.target == "pooled":
-            # The pooled quantiles of all pixels: sort once, then read evenly spaced ranks (torch.quantile
-            # refuses inputs of more than 16M values).
-            ordered = bank.flatten().float().sort().values
-            picks = torch.linspace(0, len(ordered) - 1, LEVELS).round().long()
-            self._targets = ordered[picks].unsqueeze(0)
-        else:
-            self._targets = quantiles(bank)
-        self._config.fitted_real_images = len(bank)
-        if out_dir is not None:
-            self.save(Path(out_dir))
-
-    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
-        if self._targets is None:
-            raise UserInputError("Refiner 'histogram' has not been fitted; fit it on unlabelled real images first.")
-        generator = refine_generator(self._config.seed)
+    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
+        targets, generator = self.bank, refine_generator(self._config.seed)
         out = []
-        for chunk in images.split(batch_size):
-            donors = torch.randint(len(self._targets), (len(chunk),), generator=generator)
-            out.append(match_to_quantiles(chunk.cpu(), self._targets[donors]))
+        for chunk in images.split(batch_size or CHUNK):
+            donors = torch.randint(len(targets), (len(chunk),), generator=generator)
+            out.append(match_to_quantiles(chunk.cpu(), targets[donors]))
         return torch.cat(out) if out else images.clone()
-
-    @property
-    def config(self) -> dict[str, Any]:
-        return {"refiner": self.name, **dataclasses.asdict(self._config)}
-
-    def save(self, out_dir: Path) -> None:
-        if self._targets is not None:
-            write_state(out_dir, {"targets": self._targets})
-        write_refiner_config(out_dir, self, dataclasses.asdict(self._config))

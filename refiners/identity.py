@@ -33,7 +33,7 @@ class IdentityRefiner(Refiner):
         if out_dir is not None:
             self.save(Path(out_dir))
 
-    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
+    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
         return images.detach().to("cpu", torch.float32).clone()
 
     @property

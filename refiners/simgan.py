@@ -38,11 +38,13 @@ from refiners.base import (
     read_refiner_config,
     write_refiner_config,
 )
+from refiners.curves import TrainingLog
 from refiners.history import HistoryBuffer
 from refiners.networks import RefinerNet
 
 CHECKPOINT_FILE = "checkpoint.pt"
 REAL, REFINED = 0, 1  # class index of each logit pair
+REFINE_BATCH_CPU, REFINE_BATCH_CUDA = 256, 4096  # images per refine batch; memory only, no number changes
 GRID_IMAGES = 16
 
 # Settings that may change between an interrupted run and its resumption without changing what is trained.
@@ -209,8 +211,11 @@ class SimGANRefiner(Refiner):
 
     # ----- use -----
 
-    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int = 4096) -> torch.Tensor:
+    def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
         self._check_images(images, "images to refine")
+        # Each image passes through full-resolution feature maps (64 channels x 35 x 55 floats, ~0.5 MB at the
+        # paper's width): 4096 at once held several GB on the CPU, 256 keep it near 100 MB.
+        batch_size = batch_size or (REFINE_BATCH_CUDA if device.type == "cuda" else REFINE_BATCH_CPU)
         self._to_device(device)
         self.refiner_net.eval()
         out = []
@@ -262,22 +267,29 @@ class SimGANRefiner(Refiner):
         real = real.to(device).contiguous(memory_format=mf)
 
         grid_inputs = synthetic[:GRID_IMAGES]
+        curves = TrainingLog(Path(out_dir), self.step) if out_dir is not None else None
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not progress, desc=self.name, unit="step")
         last = time.perf_counter()
-        while self.step < self.total_steps:
-            stats = self.train_step(synthetic, real)
-            self.step += 1
-            now = time.perf_counter()
-            stats["img/s"] = stats.pop("images") / max(now - last, 1e-9)
-            last = now
-            bar.set_postfix({k: (f"{v:.3g}" if isinstance(v, float) else v) for k, v in stats.items()}, refresh=False)
-            bar.update(1)
-            if out_dir is not None:
-                if self.step % cfg.checkpoint_every == 0 and self.step < self.total_steps:
-                    self.save(Path(out_dir))  # the final state is saved once, after the loop
-                if self.step % cfg.grid_every == 0 or self.step == self.total_steps:
-                    self._save_grid(Path(out_dir), grid_inputs)
-        bar.close()
+        try:
+            while self.step < self.total_steps:
+                stats = self.train_step(synthetic, real)
+                self.step += 1
+                now = time.perf_counter()
+                stats["img/s"] = stats.pop("images") / max(now - last, 1e-9)
+                last = now
+                bar.set_postfix({k: (f"{v:.3g}" if isinstance(v, float) else v) for k, v in stats.items()}, refresh=False)
+                bar.update(1)
+                if curves is not None:
+                    curves.record(self.step, stats)
+                    if self.step % cfg.checkpoint_every == 0 and self.step < self.total_steps:
+                        curves.flush()
+                        self.save(Path(out_dir))  # the final state is saved once, after the loop
+                    if self.step % cfg.grid_every == 0 or self.step == self.total_steps:
+                        self._save_grid(Path(out_dir), grid_inputs)
+        finally:  # an interrupted training keeps the curves of the steps it ran
+            bar.close()
+            if curves is not None:
+                curves.close(f"{self.name}: losses and discriminator accuracy per step")
         if out_dir is not None:
             self.save(Path(out_dir))
 

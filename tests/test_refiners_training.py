@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from benchmark.errors import UserInputError
+from refiners.curves import CURVES_FILE, LOG_FILE, TENSORBOARD_DIR, read_log
 from refiners.registry import REFINERS, create_refiner, load_refiner
 
 CPU = torch.device("cpu")
@@ -29,6 +30,13 @@ def test_short_training_refines_within_range_and_stays_close(name, tmp_path):
     assert 1e-3 < change < 0.1, change  # about 0.04-0.06 when written
     assert list((tmp_path / "grids").glob("*.png"))  # the before/after grid at the end
     assert torch.equal(load_refiner(tmp_path).refine(synthetic, device=CPU), refined)
+    # Curves: one log line per step, the discriminator's accuracies once it trains, TensorBoard events, a PNG.
+    log = read_log(tmp_path / LOG_FILE)
+    assert [row["step"] for row in log] == list(range(1, refiner.total_steps + 1))
+    assert {row["phase"] for row in log} == {"pretrain_R", "pretrain_D", "adversarial"}
+    assert all(0 <= row["acc_real"] <= 1 and "L_adv" in row for row in log if row["phase"] == "adversarial")
+    assert list((tmp_path / TENSORBOARD_DIR).glob("events.out.tfevents.*"))
+    assert (tmp_path / CURVES_FILE).stat().st_size > 10_000
 
 
 def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, monkeypatch):
@@ -62,6 +70,11 @@ def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, monkeypatc
         for (key, a), b in zip(mine.state_dict().items(), theirs.state_dict().values()):
             assert torch.equal(a, b), key
     assert torch.equal(resumed.history.images, whole.history.images)
+    # The curves of the lost steps (5 and 6) were dropped and redone: every step once, as in the whole run.
+    assert [row["step"] for row in read_log(tmp_path / "run" / LOG_FILE)] == list(range(1, 11))
+    without_speed = [[{k: v for k, v in row.items() if k != "img/s"} for row in read_log(tmp_path / run / LOG_FILE)]
+                     for run in ("run", "whole")]
+    assert without_speed[0] == without_speed[1]  # the same losses and accuracies as the uninterrupted run
 
 
 def test_fit_rejects_bad_inputs(tmp_path):
@@ -74,3 +87,36 @@ def test_fit_rejects_bad_inputs(tmp_path):
     create_refiner("simgan_global", **TINY).save(tmp_path)
     with pytest.raises(UserInputError, match="simgan_global"):
         refiner.fit(ok, ok, device=CPU, out_dir=tmp_path, resume=True)
+
+
+def _brightening(name, monkeypatch=None, flip=False):
+    """How far adversarial training moves the refined mean grey level from the synthetic one, when the real
+    images are the same blobs made brighter. With `flip`, the refiner's adversarial target is "refined"."""
+    from refiners import simgan
+
+    synthetic, real = eye_like(64, 0, 0.0) * 0.5 - 0.3, eye_like(64, 1, 0.0) * 0.5 + 0.3
+    refiner = create_refiner(name, **{**TINY, "batch_size": 16, "self_reg_lambda": 0.5}, pretrain_refiner_steps=30,
+                             pretrain_discriminator_steps=20, adversarial_steps=40, seed=2)
+    if flip:
+        correct = type(refiner).refiner_update
+
+        def flipped(self, batch, *, adversarial):
+            monkeypatch.setattr(simgan, "REAL", simgan.REFINED)  # only the refiner's target: D keeps its labels
+            try:
+                return correct(self, batch, adversarial=adversarial)
+            finally:
+                monkeypatch.setattr(simgan, "REAL", 0)
+
+        monkeypatch.setattr(type(refiner), "refiner_update", flipped)
+    refiner.fit(synthetic, real, device=CPU, progress=False)
+    return (refiner.refine(synthetic, device=CPU).mean() - synthetic.mean()).item()
+
+
+@pytest.mark.parametrize("name", sorted(n for n, cls in REFINERS.items() if cls.learns_weights))
+def test_the_refiner_learns_towards_real_and_a_flipped_target_does_not(name, monkeypatch):
+    """The direction of the GAN: refined images move towards the real ones (brighter here). The same training
+    with the refiner aiming at "refined" instead must not pass, so this test can tell the two apart."""
+    towards_real = _brightening(name)
+    flipped = _brightening(name, monkeypatch, flip=True)
+    assert towards_real > 0.1, towards_real
+    assert flipped < towards_real - 0.1, (flipped, towards_real)

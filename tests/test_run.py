@@ -67,9 +67,13 @@ def test_run_writes_every_file_and_prints_its_folder_last(finished_run):
     knn = methods["knn"]
     assert knn["refiner"] == "identity" and knn["n_train"] == N_SYNTHETIC and knn["n_test"] == 100
     assert set(knn["within_deg"]) == {"3", "5", "7", "10", "15"}
-    assert 0 < knn["mean_angular_error_deg"] < 90 and knn["seconds"] > 0
-    assert 0 <= knn["domain_accuracy_pct"] <= 100 and knn["frechet_real_refined"] >= 0
-    assert knn["gaze_drift_mean_deg"] >= 0
+    assert knn["seconds"] > 0
+    # The data are learnable (brightness follows gaze): both estimators beat predicting the mean gaze.
+    mean_gaze = next(r for r in metric_records if r["estimator"] == "mean_gaze")["mean_angular_error_deg"]
+    assert methods["knn"]["mean_angular_error_deg"] < mean_gaze and methods["rf"]["mean_angular_error_deg"] < mean_gaze
+    # Identity refines nothing: the refined images are the synthetic ones, in every realism metric.
+    assert knn["frechet_real_refined"] == knn["frechet_real_synthetic"]
+    assert 0 <= knn["domain_accuracy_pct"] <= 100 and np.isfinite(knn["gaze_drift_mean_deg"])
 
 
 def test_test_and_refiner_images_are_disjoint(data, finished_run):
