@@ -150,4 +150,7 @@ def test_paired_table_pairs_by_seed_and_marks_resolved_differences(tmp_path):
     assert fda["CI high"] == pytest.approx(-1.9667 + 0.1434, abs=1e-3) and fda["resolved"] == "yes"
     gaussian = table.loc["gaussian"]  # +1.0, -2.0, +1.5: the interval spans 0
     assert gaussian["CI low"] < 0 < gaussian["CI high"] and gaussian["resolved"] == "no"
-    assert table.loc["simgan_local", "resolved"] == "one seed"
+    assert table.loc["simgan_local", "resolved"] == "too few seeds"
+    # Two seeds whose differences agree give a narrow interval on one degree of freedom: shown, not called resolved.
+    two = paired_table(records.read_runs(tmp_path)[lambda r: r["seed"] < 2]).frame.set_index("refiner")
+    assert two.loc["fda", "CI high"] < 0 and two.loc["fda", "resolved"] == "too few seeds"

@@ -6,7 +6,16 @@
 # metrics.json and error plots are committed, their predictions and sample grids (real labels and eyes) are not.
 # The tables and cross-run plots made from them are committed beside this script.
 set -euo pipefail
-rm -rf results/p00_cpu/runs  # runs of an older simulator or harness must not pool with these
+# Every run records the commit that reproduces it, so the tree must be clean, and old runs (of an older
+# simulator or harness, which must not pool with these) must be removed in a commit of their own first.
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+  echo "sweep.sh: the working tree has uncommitted changes; commit them first (runs record a clean commit)." >&2
+  exit 2
+fi
+if [ -e results/p00_cpu/runs ]; then
+  echo "sweep.sh: results/p00_cpu/runs exists; remove it in a commit first: git rm -r results/p00_cpu/runs" >&2
+  exit 2
+fi
 REAL=npz:../shared/data/mpiigaze_p00/dev.npz
 OUT=results/p00_cpu/runs
 for seed in 0 1; do
