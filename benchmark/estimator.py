@@ -18,6 +18,7 @@ class GazeEstimator(ABC):
     name: ClassVar[str]
     #: Settings per preset name; overrides may only change settings a preset defines.
     PRESETS: ClassVar[dict[str, dict[str, Any]]]
+    REQUIRED_CLASS_ATTRIBUTES: ClassVar[dict[str, type]] = {"name": str, "PRESETS": dict}  # checked for plugins
 
     def __init__(self, *, preset: str = "cpu", seed: int = 0, **overrides: Any):
         unknown = set(overrides) - set(self.PRESETS[preset])

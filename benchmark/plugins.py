@@ -49,6 +49,10 @@ def check_class(cls: object, label: str, what: str, base: type) -> type:
     if inspect.isabstract(cls):
         missing = ", ".join(sorted(cls.__abstractmethods__))
         raise UserInputError(f"{what} plugin '{label}' does not implement {missing} of {expected}.")
+    # Class attributes the interface declares but cannot force (name; PRESETS for estimators).
+    missing = [a for a, kind in getattr(base, "REQUIRED_CLASS_ATTRIBUTES", {}).items() if not isinstance(getattr(cls, a, None), kind)]
+    if missing:
+        raise UserInputError(f"{what} plugin '{label}' does not define {', '.join(missing)} of {expected}.")
     return cls
 
 

@@ -96,7 +96,9 @@ def paired_table(records: pd.DataFrame, level: float = 0.95) -> Table:
     difference in mean angular error over seeds with a t confidence interval over seeds. Negative means the
     refiner helps; `resolved` says the interval excludes 0 (from MIN_SEEDS_TO_RESOLVE seeds on)."""
     methods = records[records["kind"] == "method"]
-    settings = [k for k in SETTINGS if k in methods]
+    # A refiner loaded from a checkpoint still pairs with identity of the same seed: the checkpoint names
+    # the refiner, not the experiment, so it is shown but not matched on.
+    settings = [k for k in SETTINGS if k in methods and k != "refiner_checkpoint"]
     keys = ["real_test", "estimator", "n_train", *settings]
     methods = methods.assign(**{k: methods[k].fillna("").astype(str) for k in settings})
     order = "run" if "run" in methods else "seed"

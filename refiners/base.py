@@ -22,6 +22,7 @@ class Refiner(ABC):
     """
 
     name: ClassVar[str]
+    REQUIRED_CLASS_ATTRIBUTES: ClassVar[dict[str, type]] = {"name": str}  # checked for plugins
     #: True when `fit` must see unlabelled real images before `refine` is meaningful (the harness fits it).
     needs_real_images: ClassVar[bool] = True
     #: True for refiners that learn network weights by gradient steps (minutes to hours; `bench refine`);

@@ -9,6 +9,7 @@ log when training stops, so it always shows every step that counts.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,16 @@ TENSORBOARD_DIR = "tensorboard"
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:
+    """Every complete line; a half-written last line (a training killed mid-write) is dropped."""
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            break
+    return rows
 
 
 class TrainingLog:
@@ -36,6 +44,8 @@ class TrainingLog:
         kept = [row for row in read_log(self.path) if row["step"] <= start_step]
         write_atomic(self.path, lambda p: p.write_text("".join(json.dumps(row) + "\n" for row in kept)))
         self._file = self.path.open("a")
+        if not start_step:  # a fresh training in an old folder: its old events would be drawn over the new
+            shutil.rmtree(self.out_dir / TENSORBOARD_DIR, ignore_errors=True)
         self._writer = SummaryWriter(str(self.out_dir / TENSORBOARD_DIR), purge_step=start_step + 1 if start_step else None)
 
     def record(self, step: int, stats: dict[str, Any]) -> None:

@@ -34,8 +34,13 @@ def window_half_size(beta: float, height: int, width: int) -> int:
     return int(math.floor(beta * min(height, width)))
 
 
+# FDA swaps amplitudes of non-negative images (its paper's are 0-255): shifted from [-1, 1] to [0, 2], the
+# zero-frequency term is a positive sum, so its amplitude carries the mean's sign and the kept phase is 0.
+SHIFT = 1.0
+
+
 def _centred_spectrum(images: torch.Tensor) -> torch.Tensor:
-    return torch.fft.fftshift(torch.fft.fft2(images.float()), dim=(-2, -1))
+    return torch.fft.fftshift(torch.fft.fft2(images.float() + SHIFT), dim=(-2, -1))
 
 
 def low_frequency_amplitude(images: torch.Tensor, half: int) -> torch.Tensor:
@@ -52,13 +57,13 @@ def swap_low_frequencies(images: torch.Tensor, amplitudes: torch.Tensor, halves:
     amplitude, phase = spectrum.abs(), spectrum.angle()
     height, width = images.shape[-2:]
     cy, cx, big = height // 2, width // 2, amplitudes.shape[-1] // 2
-    dy = torch.arange(-big, big + 1).abs().view(-1, 1)
-    dx = torch.arange(-big, big + 1).abs().view(1, -1)
+    offsets = torch.arange(-big, big + 1, device=images.device).abs()
+    dy, dx = offsets.view(-1, 1), offsets.view(1, -1)
     inside = (torch.maximum(dy, dx).unsqueeze(0) <= halves.view(-1, 1, 1)).unsqueeze(1)  # (N, 1, w, w)
     window = amplitude[..., cy - big : cy + big + 1, cx - big : cx + big + 1]
     amplitude[..., cy - big : cy + big + 1, cx - big : cx + big + 1] = torch.where(inside, amplitudes, window)
     mixed = torch.polar(amplitude, phase)
-    return torch.fft.ifft2(torch.fft.ifftshift(mixed, dim=(-2, -1))).real.clamp_(-1.0, 1.0)
+    return (torch.fft.ifft2(torch.fft.ifftshift(mixed, dim=(-2, -1))).real - SHIFT).clamp_(-1.0, 1.0)
 
 
 class FDARefiner(RealBankRefiner):
@@ -84,10 +89,12 @@ class FDARefiner(RealBankRefiner):
     def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
         amplitudes, generator = self.bank, refine_generator(self._config.seed)
         halves = torch.tensor([window_half_size(b, *images.shape[-2:]) for b in self._config.betas])
+        # Every draw is made before batching, so the batch size changes no number.
+        donors = torch.randint(len(amplitudes), (len(images),), generator=generator)
+        bands = halves[torch.randint(len(halves), (len(images),), generator=generator)]
         out = []
-        for chunk in images.split(batch_size or CHUNK):
-            donors = torch.randint(len(amplitudes), (len(chunk),), generator=generator)
-            bands = halves[torch.randint(len(halves), (len(chunk),), generator=generator)]
-            refined = swap_low_frequencies(chunk.to(device), amplitudes[donors].to(device), bands.to(device))
+        for start in range(0, len(images), batch_size or CHUNK):
+            part = slice(start, start + (batch_size or CHUNK))
+            refined = swap_low_frequencies(images[part].to(device), amplitudes[donors[part]].to(device), bands[part].to(device))
             out.append(refined.cpu())
         return torch.cat(out) if out else images.clone()

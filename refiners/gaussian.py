@@ -127,12 +127,11 @@ class GaussianRefiner(Refiner):
             raise UserInputError(
                 "Refiner 'gaussian' has no fitted strengths yet; fit it on real images or set noise_std and blur_sigma."
             )
-        generator = refine_generator(self._config.seed)
+        noise_all = torch.randn(images.shape, generator=refine_generator(self._config.seed))  # before batching
         out = []
-        for chunk in images.split(batch_size or CHUNK):
-            noise = torch.randn(chunk.shape, generator=generator) * std
+        for chunk, noise in zip(images.split(batch_size or CHUNK), noise_all.split(batch_size or CHUNK)):
             blurred = gaussian_blur(chunk.to(device).float(), sigma)
-            out.append((blurred + noise.to(device)).clamp_(-1, 1).cpu())
+            out.append((blurred + noise.to(device) * std).clamp_(-1, 1).cpu())
         return torch.cat(out) if out else images.clone()
 
     @property

@@ -6,7 +6,8 @@ pixels: one fixed map of ranks to grey levels, so the result depends on the synt
 the real set's overall contrast and brightness, not on one real image's skin or lighting.
 `target=random` matches each image to one real image drawn at random (seeded), which also carries that
 image's own contrast across, as FDA does with its low frequencies.
-Ranks keep the order of grey levels, so dark stays darker than bright and the iris stays where it was.
+Ranks keep the order of grey levels (equal levels stay equal), so dark stays darker than bright and the
+iris stays where it was.
 Real MPIIGaze eyes and the simulator's (by default) are histogram-equalised, so on them this changes
 little: the row says how much of the gap is first-order grey-level statistics.
 """
@@ -40,9 +41,12 @@ def quantiles(values: torch.Tensor) -> torch.Tensor:
 
 def match_to_quantiles(images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Each (N, 1, H, W) image's pixels replaced, by rank, with its (N, LEVELS) target distribution's values."""
-    flat = images.reshape(len(images), -1).float()
-    ranks = flat.argsort(1).argsort(1).float()
-    position = ranks / max(flat.shape[1] - 1, 1) * (LEVELS - 1)
+    flat = images.reshape(len(images), -1).float().contiguous()
+    ordered = flat.sort(1).values
+    # Equal grey levels share one rank (the middle of their run), so a flat region stays flat.
+    first = torch.searchsorted(ordered, flat, right=False).float()
+    last = torch.searchsorted(ordered, flat, right=True).float() - 1.0
+    position = (first + last) / 2 / max(flat.shape[1] - 1, 1) * (LEVELS - 1)
     low = position.floor().long().clamp(max=LEVELS - 2)
     weight = position - low
     matched = torch.lerp(targets.gather(1, low), targets.gather(1, low + 1), weight)
@@ -69,8 +73,7 @@ class HistogramRefiner(RealBankRefiner):
 
     def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
         targets, generator = self.bank, refine_generator(self._config.seed)
-        out = []
-        for chunk in images.split(batch_size or CHUNK):
-            donors = torch.randint(len(targets), (len(chunk),), generator=generator)
-            out.append(match_to_quantiles(chunk.cpu(), targets[donors]))
+        donors = torch.randint(len(targets), (len(images),), generator=generator)  # before batching: batch-free
+        out = [match_to_quantiles(chunk.cpu(), targets[part])
+               for chunk, part in zip(images.split(batch_size or CHUNK), donors.split(batch_size or CHUNK))]
         return torch.cat(out) if out else images.clone()

@@ -47,7 +47,9 @@ class RealBankRefiner(Refiner):
         check_same_size(synthetic, real)
         if len(real) == 0:
             raise UserInputError(f"Refiner '{self.name}' needs at least one real image to fit.")
-        bank = real[:BANK].cpu()
+        # A seeded random subset: the first images of an ordered set would be the first people or days.
+        generator = torch.Generator().manual_seed(self._config.seed)
+        bank = real[torch.randperm(len(real), generator=generator)[:BANK].sort().values].cpu()
         self._bank = self.statistics(bank)
         self._config.fitted_real_images = len(bank)
         if out_dir is not None:

@@ -46,12 +46,8 @@ def load_refiner(checkpoint_dir: Path | str) -> Refiner:
     """The finished refiner saved in a checkpoint folder (config.json names its class), ready to refine."""
     name, _ = read_refiner_config(Path(checkpoint_dir))
     written_by = read_refiner_class(Path(checkpoint_dir))
-    try:
-        cls = refiner_class(name)
-    except UserInputError:
-        if not written_by:
-            raise
-        cls = plugins.import_class(written_by, "Refiner", Refiner)  # an ad hoc plugin: its class path is recorded
+    # The recorded class first (a plugin may share a built-in's name); older checkpoints have only the name.
+    cls = plugins.import_class(written_by, "Refiner", Refiner) if written_by else refiner_class(name)
     refiner = cls.from_checkpoint(Path(checkpoint_dir))
     if refiner.unfinished:
         raise UserInputError(

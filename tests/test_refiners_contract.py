@@ -28,6 +28,7 @@ def test_fit_save_load_refine_round_trip(name, tmp_path):
     assert refined.shape == synthetic.shape and refined.dtype == torch.float32
     assert refined.min() >= -1 and refined.max() <= 1 and torch.isfinite(refined).all()
     assert torch.equal(refined, refiner.refine(synthetic, device=CPU))  # seeded: same images, same output
+    assert torch.allclose(refiner.refine(synthetic, device=CPU, batch_size=5), refined, atol=1e-6)  # batch-free
     loaded = load_refiner(tmp_path / "ckpt")
     assert loaded.name == name and loaded.config == refiner.config
     assert torch.equal(loaded.refine(synthetic, device=CPU), refined)

@@ -2,6 +2,9 @@
 
 import torch
 
+import pytest
+
+from refiners import fda as fda_module
 from refiners.fda import low_frequency_amplitude, window_half_size
 from refiners.registry import create_refiner
 
@@ -18,13 +21,14 @@ def test_fda_window_sizes_on_35x55_eyes():
     assert [window_half_size(b, 35, 55) for b in (0.01, 0.05, 0.09)] == [0, 1, 3]  # mean, 3x3, 7x7
 
 
-def test_fda_at_beta_001_swaps_the_mean_only():
-    synthetic = _smooth_images(0, 6) + 0.2
-    real = torch.full((3, 1, 35, 55), 0.4)
+@pytest.mark.parametrize("synthetic_mean, real_mean", [(0.2, 0.4), (-0.3, 0.1), (0.1, -0.2)])
+def test_fda_at_beta_001_swaps_the_mean_only_whatever_its_sign(synthetic_mean, real_mean):
+    synthetic = _smooth_images(0, 6) + synthetic_mean
+    real = torch.full((3, 1, 35, 55), real_mean)
     refiner = create_refiner("fda", betas=[0.01])
     refiner.fit(synthetic, real, device=CPU)
     refined = refiner.refine(synthetic, device=CPU)
-    expected = synthetic - synthetic.mean((2, 3), keepdim=True) + 0.4
+    expected = synthetic - synthetic.mean((2, 3), keepdim=True) + real_mean
     assert torch.allclose(refined, expected, atol=1e-5)
 
 
@@ -35,7 +39,7 @@ def test_fda_takes_the_donors_low_amplitudes_and_keeps_the_rest():
     refined = refiner.refine(synthetic, device=CPU)
     assert torch.allclose(low_frequency_amplitude(refined, 3), low_frequency_amplitude(real, 3).expand(8, -1, -1, -1), rtol=1e-3, atol=1e-3)
     # Outside the 7x7 window the amplitude is the synthetic image's own, and so is the phase everywhere.
-    spectrum = lambda x: torch.fft.fftshift(torch.fft.fft2(x), dim=(-2, -1))  # noqa: E731
+    spectrum = fda_module._centred_spectrum
     outside = torch.ones(35, 55, dtype=torch.bool)
     outside[17 - 3 : 17 + 4, 27 - 3 : 27 + 4] = False
     assert torch.allclose(spectrum(refined).abs()[..., outside], spectrum(synthetic).abs()[..., outside], atol=1e-3)
@@ -65,6 +69,17 @@ def test_histogram_pooled_maps_onto_the_real_distribution_and_keeps_the_order():
     assert abs(refined.mean().item()) < 0.02  # the real mean, not the synthetic 0.25
     flat_in, flat_out = synthetic.reshape(4, -1), refined.reshape(4, -1)
     assert torch.equal(flat_in.argsort(1), flat_out.argsort(1))  # grey-level order kept: nothing moves
+
+
+def test_histogram_keeps_equal_grey_levels_equal():
+    synthetic = torch.full((2, 1, 35, 55), -0.5)
+    synthetic[:, :, :10] = 0.5  # two flat regions, as on an 8-bit image with saturated parts
+    real = torch.rand(8, 1, 35, 55, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    refiner = create_refiner("histogram")
+    refiner.fit(synthetic, real, device=CPU)
+    refined = refiner.refine(synthetic, device=CPU)
+    assert refined[:, :, 10:].unique().numel() == 1 and refined[:, :, :10].unique().numel() == 1
+    assert refined[0, 0, 0, 0] > refined[0, 0, 20, 0]
 
 
 def test_histogram_random_target_follows_each_donor():

@@ -7,7 +7,7 @@ Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
   equalize  1 | 0: histogram-equalise each image like real MPIIGaze (default 1)
   pitch     LOW,HIGH gaze pitch range in degrees (default -40,20)
   yaw       LOW,HIGH gaze yaw range in degrees (default -45,45)
-  head      largest |head pitch| and |head yaw| in degrees (default 20)
+  head      largest head turn from the screen direction (pitch -8.8, yaw 0.1), in degrees (default 20)
   prior     mpiigaze | uniform: gaze density inside the pitch/yaw box (default mpiigaze: real MPIIGaze's
             label moments with a 20% uniform share over the box; uniform: flat over the box)
   people    0: every image a new random face, eye, light and camera (default); K > 0: image i shows

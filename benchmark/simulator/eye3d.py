@@ -2,8 +2,8 @@
 
 Per image, this turns physiological sizes (mm, degrees) and the gaze label into the pixel quantities the
 renderer draws: where the eyeball, the iris and the corneal glint land in the crop, how large they look,
-and the affine map from pixels to eyelid coordinates. Nothing here is in pixel units to begin with, so
-the iris moves as far per degree as a real eye does in a real normalized crop.
+and the affine map from pixels to eyelid coordinates. Nothing here is in pixel units to begin with: how
+far the iris moves per degree follows from the eye's size and the camera (and `scale`, see params.py).
 
 Camera (MPIIGaze normalization): a virtual camera of focal length 960 px looks at the eye centre (the
 midpoint of the two eye corners) from 600 mm, its x axis along the head's x axis, and the 60 x 36 crop has
@@ -22,7 +22,7 @@ the visible iris (horizontal visible iris diameter ~11.7 mm) is a disc on the li
 in front of the centre, so it foreshortens into an ellipse as the eye turns; a cornea of radius 7.8 mm
 whose centre lies 5.5 mm in front of the eyeball centre makes the glint. The label is the visual axis; the
 iris follows the optical axis, which is turned from it by the angle kappa (about 5 deg temporal and 1-2
-deg down for the optical axis; Guestrin & Eizenman, IEEE TBME 2006). Lids are curves in the head's frontal
+deg down for the optical axis; Guestrin & Eizenman, IEEE TBME 2006; drawn 3-7 and 0-3 deg here). Lids are curves in the head's frontal
 plane whose margins follow the eye's pitch in the head (the upper lid nearly one to one, the lower less).
 """
 
@@ -102,7 +102,7 @@ def eye_geometry(params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     half_width = p["half_width"]
     u_coef = (tilt_c.unsqueeze(-1) * inv[:, :2] - tilt_s.unsqueeze(-1) * inv[:, 2:]) / half_width.unsqueeze(-1)
     v_coef = (tilt_s.unsqueeze(-1) * inv[:, :2] + tilt_c.unsqueeze(-1) * inv[:, 2:]) * lid_px_per_mm.unsqueeze(-1)
-    eye_lift = torch.sin(optical_head[:, 0]) * limbus_depth  # mm the cornea rises with the eye's pitch
+    eye_lift = torch.sin(optical_head[:, 0]) * limbus_depth  # mm the limbus centre rises with the eye's pitch
     upper_open = (p["upper_opening"] + p["upper_follow"] * eye_lift) * lid_px_per_mm
     lower_open = (p["lower_opening"] - p["lower_follow"] * eye_lift) * lid_px_per_mm
     out = {

@@ -4,7 +4,7 @@ Every step is an elementwise torch expression over the whole batch (no per-image
 code runs on CPU and CUDA. The picture follows the MPIIGaze normalized camera: x right, y down,
 a LEFT eye (as MPIIGaze after mirroring right eyes) with the caruncle (inner corner) on the image left.
 Where things sit comes from a 3-D eye seen through that camera (eye3d.py): +yaw moves the iris left and
-+pitch moves it up, by as many pixels per degree as a real eye in a real crop.
++pitch moves it up. Lid-fold, crease and lash widths are still drawn in pixels.
 Edges are soft (sigmoid over about half a pixel), which anti-aliases without supersampling.
 """
 

@@ -8,7 +8,8 @@ intensity profiles (L1 distance to real, grey levels). Gaze content and style ga
 both styles and on all 1,500 real p00 dev eyes. The learnt-CNN diagnostic: the cpu widths trained on 30,000
 renders for 6 epochs, until they learn the simulator, then read on p00 (error, mean bias, gain, correlation
 per angle); once on plain renders and once on FDA-refined ones (real amplitudes from the 144 mixed eyes).
-`--only diagnostic` runs the plain diagnostic alone and prints it.
+`--only diagnostic [--seeds 0] [--style-override JSON]` runs the plain diagnostic alone and prints it; the
+override replaces default-style ranges, as in the README's single-seed experiments.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from benchmark.data import EyeData, open_source
 from benchmark.gaze_cnn import GazeCNN
 from benchmark.images import to_model_tensor
 from benchmark.metrics import angular_errors
+from benchmark.simulator.params import STYLES
 from refiners.registry import create_refiner
 
 REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"
@@ -141,9 +143,17 @@ def learnt_cnn_diagnostic(seeds=(0, 1), refiner: str = "identity") -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["diagnostic"], help="run one part and print it (checks.json is left alone)")
+    parser.add_argument("--seeds", default="0,1", help="CNN seeds of the diagnostic, e.g. 0 or 0,1")
+    parser.add_argument("--style-override", default="{}",
+                        help='with --only diagnostic: default-style ranges to replace, e.g. \'{"scale": [0.75, 0.95]}\'')
     args = parser.parse_args()
     if args.only == "diagnostic":
-        print(json.dumps(learnt_cnn_diagnostic(), indent=2))
+        for name, bounds in json.loads(args.style_override).items():
+            if name not in STYLES["default"]:
+                parser.error(f"--style-override: {name} is not a default-style parameter")
+            STYLES["default"][name] = tuple(bounds)
+        seeds = tuple(int(s) for s in args.seeds.split(","))
+        print(json.dumps({"style_override": json.loads(args.style_override), **learnt_cnn_diagnostic(seeds)}, indent=2))
         return
     real = _load(REAL)
     checks: dict[str, dict] = {"geometry": {"real p00 dev": dark_centroid_slopes(real.images, real.gaze)}, "layout": {}}
