@@ -181,7 +181,7 @@ def test_identity_refiner_shows_the_keyed_synthetic_images(sources, tmp_path):
     assert {row.truth for row in key} == {"real", "refined"}
 
 
-def test_trainable_refiner_is_fitted_first_and_checkpoint_is_loaded(sources, tmp_path):
+def test_a_refiner_needing_real_images_is_fitted_first_and_checkpoint_is_loaded(sources, tmp_path):
     """gaussian learns its noise level in `fit`: refining without it would fail, so the sheet maker must fit."""
     from refiners.registry import create_refiner
 
