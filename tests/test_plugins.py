@@ -18,6 +18,9 @@ EXAMPLE = re.search(r"```python\n(.*?)```", (REPO / "docs" / "plugins.md").read_
 TINY_RUN = ["--estimator", "knn", "--n-synthetic", "300", "--no-realism", "--no-references", "--device", "cpu"]
 
 BROKEN = '''
+import numpy as np
+
+from benchmark.estimator import GazeEstimator
 from contrast_refiner import ContrastRefiner
 from refiners.base import Refiner
 
@@ -45,6 +48,25 @@ class OutOfRange(ContrastRefiner):
 
     def refine(self, images, *, device, batch_size=4096):
         return images * 5
+
+
+class NoName(ContrastRefiner):
+    name = None
+
+
+class WrongPredictions(GazeEstimator):
+    name = "wrong_predictions"
+    PRESETS = {"cpu": {}, "paper": {}}
+
+    def fit(self, images, gaze, *, device, progress=True):
+        pass
+
+    def predict(self, images, *, device):
+        return np.zeros((len(images), 3))
+
+    @property
+    def config(self):
+        return {}
 '''
 
 
@@ -112,6 +134,7 @@ def test_the_plugin_refines_through_refine_checkpoint_and_turing(plugin_path, tm
     ("broken_plugins:WrongShape", "Refiner 'wrong_shape' returned torch.float32 of shape"),
     ("broken_plugins:OutOfRange", "Refiner 'out_of_range' returned values outside [-1, 1]"),
     ("no_such_refiner", "Unknown refiner 'no_such_refiner'"),
+    ("broken_plugins:NoName", "does not define name"),
 ])
 def test_a_broken_plugin_is_one_sentence_and_no_done_run(plugin_path, tmp_path, monkeypatch, refiner, says):
     # In-process (ad hoc plugins need only the path): exit status 2 is the one-sentence user error, never a crash.
@@ -120,6 +143,15 @@ def test_a_broken_plugin_is_one_sentence_and_no_done_run(plugin_path, tmp_path, 
     assert result.exit_code == 2, result.output
     assert says in result.output
     assert len([line for line in result.output.splitlines() if line.startswith("error:")]) == 1
+    assert done_runs(tmp_path / "runs") == []
+
+
+def test_an_estimator_plugin_with_wrong_predictions_is_one_sentence(plugin_path, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(plugin_path))
+    result = CliRunner().invoke(cli, ["run", "--refiner", "identity", "--estimator", "broken_plugins:WrongPredictions",
+                                      *TINY_RUN[2:], "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2, result.output
+    assert "Estimator 'wrong_predictions' predicted (1500, 3); expected a finite numpy array of shape (1500, 2)" in result.output
     assert done_runs(tmp_path / "runs") == []
 
 
