@@ -41,8 +41,7 @@ def available_estimators() -> list[plugins.Found]:
 
 def check_predictions(estimator: GazeEstimator, n: int, predicted: object) -> np.ndarray:
     """Predictions if they keep the interface ((n, 2) finite pitch/yaw); otherwise one sentence naming the estimator."""
-    array = np.asarray(predicted) if isinstance(predicted, np.ndarray) else None
-    if array is None or array.shape != (n, 2) or not np.all(np.isfinite(array)):
+    if not isinstance(predicted, np.ndarray) or predicted.shape != (n, 2) or not np.all(np.isfinite(predicted)):
         shape = getattr(predicted, "shape", type(predicted).__name__)
         raise UserInputError(f"Estimator '{estimator.name}' predicted {shape}; expected a finite numpy array of shape ({n}, 2).")
-    return array.astype(np.float32)
+    return predicted.astype(np.float32)

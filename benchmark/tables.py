@@ -47,17 +47,23 @@ SETTINGS = ("preset", "synthetic_setting", "real", "refiner_checkpoint", "n_test
 REFERENCE_SETTINGS = ("n_test",)  # references depend on the test set alone
 
 
+def _newest_per_seed(records: pd.DataFrame, keys: list[str], settings: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Settings as text (a missing one groups with other missing ones), the newest run of each seed per
+    `keys` + settings group, and the settings that differ between runs: those get a column, so rows that
+    are different experiments look different."""
+    records = records.assign(**{k: records[k].fillna("").astype(str) for k in settings})
+    shown = [k for k in settings if records[k].nunique() > 1]
+    order = "run" if "run" in records else "seed"
+    return records.sort_values(order).drop_duplicates([*keys, *settings, "seed"], keep="last"), shown
+
+
 def _aggregate(records: pd.DataFrame, keys: list[str], values: dict[str, str], settings=SETTINGS) -> pd.DataFrame:
     """One row per `keys` (+ SETTINGS) group: the number of seeds, and mean + se over seeds of each `values` column.
 
     A seed run twice counts once (the newest run), so the standard error is over distinct seeds.
     """
     settings = [k for k in settings if k in records and k not in keys]
-    records = records.assign(**{k: records[k].fillna("").astype(str) for k in settings})
-    # A setting that differs between the runs gets a column, so rows that are different experiments look different.
-    shown = [k for k in settings if records[k].nunique() > 1]
-    order = "run" if "run" in records else "seed"
-    records = records.sort_values(order).drop_duplicates([*keys, *settings, "seed"], keep="last")
+    records, shown = _newest_per_seed(records, keys, settings)
     rows = []
     for group, part in records.groupby([*keys, *settings], sort=True, dropna=False):
         group = group if isinstance(group, tuple) else (group,)
@@ -97,16 +103,13 @@ def paired_table(records: pd.DataFrame, level: float = 0.95) -> Table:
     refiner helps; `resolved` says the interval excludes 0 (from MIN_SEEDS_TO_RESOLVE seeds on)."""
     methods = records[records["kind"] == "method"]
     # A refiner loaded from a checkpoint still pairs with identity of the same seed: the checkpoint names
-    # the refiner, not the experiment, so it is shown but not matched on.
+    # the refiner, not the experiment, so it is not matched on.
     settings = [k for k in SETTINGS if k in methods and k != "refiner_checkpoint"]
+    methods, shown = _newest_per_seed(methods, ["real_test", "estimator", "n_train", "refiner"], settings)
     keys = ["real_test", "estimator", "n_train", *settings]
-    methods = methods.assign(**{k: methods[k].fillna("").astype(str) for k in settings})
-    order = "run" if "run" in methods else "seed"
-    methods = methods.sort_values(order).drop_duplicates([*keys, "refiner", "seed"], keep="last")
     baseline = methods[methods["refiner"] == SYNTHETIC_ONLY_REFINER][[*keys, "seed", "mean_angular_error_deg"]]
     pairs = methods[methods["refiner"] != SYNTHETIC_ONLY_REFINER].merge(baseline, on=[*keys, "seed"], suffixes=("", "_identity"))
     pairs["difference"] = pairs["mean_angular_error_deg"] - pairs["mean_angular_error_deg_identity"]
-    shown = [k for k in settings if methods[k].nunique() > 1]
     rows = []
     for group, part in pairs.groupby([*keys, "refiner"], sort=True):
         row = dict(zip([*keys, "refiner"], group))

@@ -12,6 +12,7 @@ import torch
 
 from benchmark.atomic import write_atomic
 from benchmark.errors import UserInputError
+from benchmark.plugins import class_path
 
 
 class Refiner(ABC):
@@ -99,18 +100,20 @@ def config_from_dict(config_type: type, values: dict[str, Any]):
 def write_refiner_config(out_dir: Path, refiner: Refiner, config: dict[str, Any]) -> None:
     """config.json names the refiner and its class (so load_refiner finds it, a plugin's too) and holds
     every number it uses."""
-    record = {"refiner": refiner.name, "class": f"{type(refiner).__module__}:{type(refiner).__qualname__}", "config": config}
+    record = {"refiner": refiner.name, "class": class_path(type(refiner)), "config": config}
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     write_atomic(Path(out_dir) / CONFIG_FILE, lambda p: p.write_text(text))
 
 
-def read_refiner_class(checkpoint_dir: Path) -> str | None:
-    """The package.module:ClassName a checkpoint was written by (None for checkpoints older than plugins)."""
-    return json.loads((Path(checkpoint_dir) / CONFIG_FILE).read_text()).get("class")
-
-
 def read_refiner_config(checkpoint_dir: Path) -> tuple[str, dict[str, Any]]:
     """(refiner name, config) from a checkpoint folder's config.json; anything else is a user error."""
+    record = read_refiner_record(checkpoint_dir)
+    return str(record["refiner"]), dict(record["config"])
+
+
+def read_refiner_record(checkpoint_dir: Path) -> dict[str, Any]:
+    """A checkpoint folder's whole config.json: refiner name, config and (since plugins) the writing class's
+    package.module:ClassName under "class"; anything else is a user error."""
     path = Path(checkpoint_dir) / CONFIG_FILE
     if not path.is_file():
         raise UserInputError(
@@ -119,7 +122,8 @@ def read_refiner_config(checkpoint_dir: Path) -> tuple[str, dict[str, Any]]:
         )
     try:
         record = json.loads(path.read_text())
-        return str(record["refiner"]), dict(record["config"])
+        str(record["refiner"]), dict(record["config"])  # both present and of the right kind
+        return record
     except (ValueError, KeyError, TypeError) as exc:
         raise UserInputError(f"{path} is not a refiner config ({exc}); expected a file written by `bench refine`.") from None
 
@@ -144,6 +148,14 @@ def check_same_size(synthetic: torch.Tensor, real: torch.Tensor) -> None:
         raise UserInputError(
             f"Real images are {tuple(real.shape[1:])} but synthetic ones {tuple(synthetic.shape[1:])}; expected the same size."
         )
+
+
+def refine_in_batches(batch_size: int | None, refine_batch, *aligned: torch.Tensor) -> torch.Tensor:
+    """refine_batch applied to matching slices of `aligned` (the images first, then per-image draws made
+    beforehand, so the batch size changes no number), batch_size (default CHUNK) at a time, joined on the CPU."""
+    size = batch_size or CHUNK
+    parts = [refine_batch(*(t[start : start + size] for t in aligned)).cpu() for start in range(0, len(aligned[0]), size)]
+    return torch.cat(parts) if parts else aligned[0].clone()
 
 
 def refine_generator(seed: int) -> torch.Generator:

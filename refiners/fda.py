@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from benchmark.errors import UserInputError
-from refiners.base import CHUNK, refine_generator
+from refiners.base import refine_generator, refine_in_batches
 from refiners.real_bank import RealBankRefiner
 
 
@@ -43,11 +43,15 @@ def _centred_spectrum(images: torch.Tensor) -> torch.Tensor:
     return torch.fft.fftshift(torch.fft.fft2(images.float() + SHIFT), dim=(-2, -1))
 
 
+def _window(height: int, width: int, half: int) -> tuple[slice, slice]:
+    """The (2 half + 1)^2 window around the zero frequency of a centred (fftshift) spectrum."""
+    cy, cx = height // 2, width // 2
+    return slice(cy - half, cy + half + 1), slice(cx - half, cx + half + 1)
+
+
 def low_frequency_amplitude(images: torch.Tensor, half: int) -> torch.Tensor:
     """|FFT| in the (2 half + 1)^2 window around the zero frequency of each (N, 1, H, W) image."""
-    spectrum = _centred_spectrum(images).abs()
-    cy, cx = images.shape[-2] // 2, images.shape[-1] // 2
-    return spectrum[..., cy - half : cy + half + 1, cx - half : cx + half + 1]
+    return _centred_spectrum(images).abs()[(..., *_window(*images.shape[-2:], half))]
 
 
 def swap_low_frequencies(images: torch.Tensor, amplitudes: torch.Tensor, halves: torch.Tensor) -> torch.Tensor:
@@ -55,13 +59,12 @@ def swap_low_frequencies(images: torch.Tensor, amplitudes: torch.Tensor, halves:
     (a window of the largest half-size); phase kept, result clipped to [-1, 1]."""
     spectrum = _centred_spectrum(images)
     amplitude, phase = spectrum.abs(), spectrum.angle()
-    height, width = images.shape[-2:]
-    cy, cx, big = height // 2, width // 2, amplitudes.shape[-1] // 2
+    big = amplitudes.shape[-1] // 2
     offsets = torch.arange(-big, big + 1, device=images.device).abs()
     dy, dx = offsets.view(-1, 1), offsets.view(1, -1)
     inside = (torch.maximum(dy, dx).unsqueeze(0) <= halves.view(-1, 1, 1)).unsqueeze(1)  # (N, 1, w, w)
-    window = amplitude[..., cy - big : cy + big + 1, cx - big : cx + big + 1]
-    amplitude[..., cy - big : cy + big + 1, cx - big : cx + big + 1] = torch.where(inside, amplitudes, window)
+    window = (..., *_window(*images.shape[-2:], big))
+    amplitude[window] = torch.where(inside, amplitudes, amplitude[window])
     mixed = torch.polar(amplitude, phase)
     return (torch.fft.ifft2(torch.fft.ifftshift(mixed, dim=(-2, -1))).real - SHIFT).clamp_(-1.0, 1.0)
 
@@ -89,12 +92,9 @@ class FDARefiner(RealBankRefiner):
     def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
         amplitudes, generator = self.bank, refine_generator(self._config.seed)
         halves = torch.tensor([window_half_size(b, *images.shape[-2:]) for b in self._config.betas])
-        # Every draw is made before batching, so the batch size changes no number.
         donors = torch.randint(len(amplitudes), (len(images),), generator=generator)
         bands = halves[torch.randint(len(halves), (len(images),), generator=generator)]
-        out = []
-        for start in range(0, len(images), batch_size or CHUNK):
-            part = slice(start, start + (batch_size or CHUNK))
-            refined = swap_low_frequencies(images[part].to(device), amplitudes[donors[part]].to(device), bands[part].to(device))
-            out.append(refined.cpu())
-        return torch.cat(out) if out else images.clone()
+        return refine_in_batches(
+            batch_size, lambda chunk, amp, band: swap_low_frequencies(chunk.to(device), amp.to(device), band.to(device)),
+            images, amplitudes[donors], bands,
+        )

@@ -20,7 +20,8 @@ import torch.nn.functional as F
 
 from benchmark.errors import UserInputError
 from refiners.base import (
-    CHUNK, Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, refine_generator, write_refiner_config,
+    CHUNK, Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, refine_generator,
+    refine_in_batches, write_refiner_config,
 )
 
 HIGH_PASS_NOISE_GAIN = 8 / 9  # sum of squared taps of (delta - 3x3 box)
@@ -127,12 +128,11 @@ class GaussianRefiner(Refiner):
             raise UserInputError(
                 "Refiner 'gaussian' has no fitted strengths yet; fit it on real images or set noise_std and blur_sigma."
             )
-        noise_all = torch.randn(images.shape, generator=refine_generator(self._config.seed))  # before batching
-        out = []
-        for chunk, noise in zip(images.split(batch_size or CHUNK), noise_all.split(batch_size or CHUNK)):
-            blurred = gaussian_blur(chunk.to(device).float(), sigma)
-            out.append((blurred + noise.to(device) * std).clamp_(-1, 1).cpu())
-        return torch.cat(out) if out else images.clone()
+        noise = torch.randn(images.shape, generator=refine_generator(self._config.seed))
+        return refine_in_batches(
+            batch_size, lambda chunk, part: (gaussian_blur(chunk.to(device).float(), sigma) + part.to(device) * std).clamp_(-1, 1),
+            images, noise,
+        )
 
     @property
     def config(self) -> dict[str, Any]:

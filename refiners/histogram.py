@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from benchmark.errors import UserInputError
-from refiners.base import CHUNK, refine_generator
+from refiners.base import refine_generator, refine_in_batches
 from refiners.real_bank import RealBankRefiner
 
 LEVELS = 257  # quantiles stored per distribution (grey levels are 8-bit at the source)
@@ -73,7 +73,5 @@ class HistogramRefiner(RealBankRefiner):
 
     def refine(self, images: torch.Tensor, *, device: torch.device, batch_size: int | None = None) -> torch.Tensor:
         targets, generator = self.bank, refine_generator(self._config.seed)
-        donors = torch.randint(len(targets), (len(images),), generator=generator)  # before batching: batch-free
-        out = [match_to_quantiles(chunk.cpu(), targets[part])
-               for chunk, part in zip(images.split(batch_size or CHUNK), donors.split(batch_size or CHUNK))]
-        return torch.cat(out) if out else images.clone()
+        donors = torch.randint(len(targets), (len(images),), generator=generator)
+        return refine_in_batches(batch_size, lambda chunk, target: match_to_quantiles(chunk.cpu(), target), images, targets[donors])

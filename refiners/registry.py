@@ -10,7 +10,7 @@ from typing import Any
 from benchmark.atomic import write_atomic
 from benchmark.errors import UserInputError
 from benchmark import plugins
-from refiners.base import Refiner, read_refiner_class, read_refiner_config
+from refiners.base import Refiner, read_refiner_record
 from refiners.fda import FDARefiner
 from refiners.gaussian import GaussianRefiner
 from refiners.histogram import HistogramRefiner
@@ -44,10 +44,10 @@ def create_refiner(name: str, *, preset: str = "cpu", seed: int = 0, **overrides
 
 def load_refiner(checkpoint_dir: Path | str) -> Refiner:
     """The finished refiner saved in a checkpoint folder (config.json names its class), ready to refine."""
-    name, _ = read_refiner_config(Path(checkpoint_dir))
-    written_by = read_refiner_class(Path(checkpoint_dir))
+    record = read_refiner_record(Path(checkpoint_dir))
     # The recorded class first (a plugin may share a built-in's name); older checkpoints have only the name.
-    cls = plugins.import_class(written_by, "Refiner", Refiner) if written_by else refiner_class(name)
+    written_by = record.get("class")
+    cls = plugins.import_class(written_by, "Refiner", Refiner) if written_by else refiner_class(record["refiner"])
     refiner = cls.from_checkpoint(Path(checkpoint_dir))
     if refiner.unfinished:
         raise UserInputError(

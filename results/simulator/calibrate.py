@@ -28,6 +28,7 @@ from benchmark.images import to_model_tensor, to_uint8
 from benchmark.simulator import params as sim_params
 from benchmark.simulator.params import LabelRange, draw_params
 from benchmark.simulator.render import render
+from measure import dark_centroids  # this folder's measure.py (scripts run from their folder's path)
 
 REAL_144 = Path("../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz")
 # name -> candidate range centres, searched jointly (every combination) with each range's width kept.
@@ -47,11 +48,8 @@ SCLERA = [(0.35, 0.65), (0.5, 0.8), (0.65, 0.95), (0.75, 1.0)]
 
 def eye_statistics(images: np.ndarray) -> dict[str, float]:
     """Statistics of uint8 (N, 35, 55) eyes that do not depend on which eye (left or right) they show."""
-    flat = images.reshape(len(images), -1).astype(np.float64)
-    dark = flat <= np.percentile(flat, 10, axis=1, keepdims=True)
-    weight = dark * (255.0 - flat)
-    ys, xs = np.divmod(np.arange(flat.shape[1]), images.shape[2])
-    cy, cx = (weight @ ys) / weight.sum(1), (weight @ xs) / weight.sum(1)
+    flat = images.reshape(len(images), -1)
+    cx, cy = dark_centroids(images)
     # Iris width: the run of dark pixels (darkest 20%) along the row through the dark centroid.
     rows = images[np.arange(len(images)), np.clip(np.round(cy).astype(int), 0, images.shape[1] - 1)]
     is_dark = rows <= np.percentile(flat, 20, axis=1, keepdims=True)

@@ -42,13 +42,18 @@ def _load(spec: str) -> EyeData:
     return open_source(spec).load()
 
 
-def dark_centroid_slopes(images: np.ndarray, gaze: np.ndarray) -> dict[str, float]:
-    """px per degree: centroid x of the darkest 10% against yaw, centroid y against pitch."""
+def dark_centroids(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per image, x and y of the centroid of its darkest 10% of pixels, weighted by darkness (iris, pupil, lashes)."""
     flat = images.reshape(len(images), -1).astype(np.float64)
     dark = flat <= np.percentile(flat, 10, axis=1, keepdims=True)
     weight = dark * (255.0 - flat)
     ys, xs = np.divmod(np.arange(flat.shape[1]), images.shape[2])
-    cx, cy = (weight @ xs) / weight.sum(1), (weight @ ys) / weight.sum(1)
+    return (weight @ xs) / weight.sum(1), (weight @ ys) / weight.sum(1)
+
+
+def dark_centroid_slopes(images: np.ndarray, gaze: np.ndarray) -> dict[str, float]:
+    """px per degree: centroid x of the darkest 10% against yaw, centroid y against pitch."""
+    cx, cy = dark_centroids(images)
     pitch, yaw = np.degrees(gaze).T
     return {"x_per_yaw_deg": float(np.polyfit(yaw, cx, 1)[0]), "y_per_pitch_deg": float(np.polyfit(pitch, cy, 1)[0])}
 
