@@ -40,6 +40,25 @@ def summarize_errors(errors_deg) -> dict:
     }
 
 
+def bias_gain_corr(pred_pitchyaw, true_pitchyaw) -> dict:
+    """Per angle, deg: mean bias (predicted - true), gain (slope of predicted on true), correlation, spread.
+
+    A refiner that fixes appearance moves gain and correlation; a geometric offset (simulator, kappa) shows as
+    bias. Gain and correlation are NaN for an angle that does not vary in the test set.
+    """
+    pred = np.degrees(np.asarray(pred_pitchyaw, dtype=np.float64))
+    true = np.degrees(np.asarray(true_pitchyaw, dtype=np.float64))
+    out = {}
+    for column, angle in enumerate(("pitch", "yaw")):
+        p, t = pred[:, column], true[:, column]
+        varies = t.std() > 0 and p.std() > 0
+        out[f"{angle}_bias_deg"] = float((p - t).mean())
+        out[f"{angle}_gain"] = float(np.cov(t, p, bias=True)[0, 1] / t.var()) if t.std() > 0 else float("nan")
+        out[f"{angle}_corr"] = float(np.corrcoef(t, p)[0, 1]) if varies else float("nan")
+        out[f"{angle}_pred_std_deg"] = float(p.std())
+    return out
+
+
 def cumulative_curve(errors_deg, max_deg: float = 25, step: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """The paper's curve: thresholds 0, step, ..., max_deg and the % of images with error <= each."""
     errors = np.sort(_checked(errors_deg))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 import warnings
 from pathlib import Path
@@ -22,6 +23,7 @@ from benchmark.errors import UserInputError
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 DONE_MARKER = "done"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _json_default(value: Any):
@@ -33,6 +35,18 @@ def _json_default(value: Any):
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def git_state() -> dict[str, Any]:
+    """The commit that reproduces a record and whether tracked files differed from it (None outside a checkout)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+
+    try:
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import make_pipeline
 
 from benchmark.geometry import pitchyaw_to_vector, vector_to_pitchyaw
@@ -28,10 +28,24 @@ def mean_gaze_reference(test_gaze) -> np.ndarray:
     return angular_errors(np.broadcast_to(mean_direction, gaze.shape), gaze)
 
 
-def real_label_ceiling(images, gaze, *, folds: int = 5, seed: int = 0) -> np.ndarray:
-    """Errors of PCA+ridge on pixels trained on the test set's own real labels, k-fold cross-validated.
+def ceiling_splits(n: int, folds: int, recordings=None) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    """Cross-validation folds that keep near-identical frames of one recording on one side, and how they were made.
 
-    Every image is predicted by the model of the fold that held it out; errors come back in input order.
+    By recording (day) where the source knows it and there are at least `folds` of them; otherwise contiguous
+    blocks of the test images in source order (consecutive frames of a recording sit next to each other there).
+    Shuffled folds put a frame's neighbours into training and flatter the ceiling.
+    """
+    index = np.arange(n)
+    if recordings is not None and len(set(recordings)) >= folds:
+        return list(GroupKFold(folds).split(index, groups=np.asarray(recordings))), "grouped by recording day"
+    return list(KFold(folds, shuffle=False).split(index)), "contiguous blocks in source order"
+
+
+def real_label_ceiling(images, gaze, *, folds: int = 5, seed: int = 0, recordings=None) -> tuple[np.ndarray, str]:
+    """Errors of PCA+ridge on pixels trained on the test set's own real labels, cross-validated (ceiling_splits).
+
+    Every image is predicted by the model of the fold that held it out; errors come back in input order, with
+    the description of the folds.
     """
     pixels = torch.as_tensor(images).reshape(len(images), -1).double().numpy()
     gaze = np.asarray(gaze, dtype=np.float64)
@@ -40,8 +54,9 @@ def real_label_ceiling(images, gaze, *, folds: int = 5, seed: int = 0) -> np.nda
     if len(pixels) < 2 * folds:
         raise ValueError(f"the real-label ceiling needs at least {2 * folds} labelled images, got {len(pixels)}")
     predicted = np.empty_like(gaze)
-    for train, held_out in KFold(folds, shuffle=True, random_state=seed).split(pixels):
+    splits, how = ceiling_splits(len(pixels), folds, recordings)
+    for train, held_out in splits:
         components = min(CEILING_PCA_COMPONENTS, len(train) - 1, pixels.shape[1])
         model = make_pipeline(PCA(components, random_state=seed), Ridge(alpha=CEILING_RIDGE_ALPHA))
         predicted[held_out] = model.fit(pixels[train], gaze[train]).predict(pixels[held_out])
-    return angular_errors(predicted, gaze)
+    return angular_errors(predicted, gaze), how

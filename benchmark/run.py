@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import platform
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +25,9 @@ from benchmark.data import EyeData, EyeSource, open_source, parse_spec
 from benchmark.device import resolve_device, seed_everything
 from benchmark.errors import UserInputError
 from benchmark.images import to_model_tensor, to_uint8
-from benchmark.metrics import angular_errors, summarize_errors
+from benchmark.calibration import CALIBRATION_DRAWS, CALIBRATION_KS, calibrated_errors
+from benchmark.metrics import angular_errors, bias_gain_corr, summarize_errors
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 # The built-in simulator, sized to the run and drawn with the run's seed (its images are a function of seed, index).
 DEFAULT_SYNTHETIC = "sim?n={n}&seed={seed}"
 # The simulator's stand-in for real eyes; real data is never used implicitly. Its own fixed seed keeps it from
@@ -47,8 +46,12 @@ PRESET_SIZES: dict[str, dict[str, int]] = {
     # synthetic images keep rendering, refining and CNN training within the 5-minute budget on 2 cores.
     # n_probe: with 3k images (47 CNN steps) the probe's own drift was 24 deg and every Fréchet distance 0.03 in
     # the first p00 sweep, too weak a ruler to tell refiners apart; 10k gives it the method CNN's training.
-    "cpu": {"n_synthetic": 10_000, "n_real": 2_000, "n_test": 1_500, "n_realism": 500, "n_probe": 10_000},
-    "paper": {"n_synthetic": 200_000, "n_real": 50_000, "n_test": 3_000, "n_realism": 2_000, "n_probe": 50_000},
+    # n_calibration: labelled eyes per test person held out of the test set as the few-shot calibration pool
+    # (benchmark/calibration.py); twice the largest k, so repeated draws of 27 eyes still differ.
+    "cpu": {"n_synthetic": 10_000, "n_real": 2_000, "n_test": 1_500, "n_realism": 500, "n_probe": 10_000,
+            "n_calibration": 60},
+    "paper": {"n_synthetic": 200_000, "n_real": 50_000, "n_test": 3_000, "n_realism": 2_000, "n_probe": 50_000,
+              "n_calibration": 60},
 }
 PACKAGES = ("gazebench", "torch", "numpy", "scipy", "scikit-learn", "pandas", "seaborn", "matplotlib")
 
@@ -69,6 +72,7 @@ class RunConfig:
     n_test: int | None = None
     n_realism: int | None = None
     n_probe: int | None = None
+    n_calibration: int | None = None
     split_seed: int = 0  # fixed across seeds, so every seed is tested on the same held-out images
     seed: int = 0
     device: str = "auto"
@@ -76,6 +80,9 @@ class RunConfig:
     references: bool = True
     realism: bool = True
     ceiling_folds: int = 5
+    calibration: bool = True
+    calibration_ks: tuple[int, ...] = CALIBRATION_KS
+    calibration_draws: int = CALIBRATION_DRAWS
     refiner_overrides: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
 
@@ -102,16 +109,6 @@ class RunConfig:
         return dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), synthetic=synthetic, **sizes)
 
 
-def _git_commit() -> dict[str, Any]:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-
-    try:
-        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-
-
 def _versions() -> dict[str, str | None]:
     versions: dict[str, str | None] = {"python": platform.python_version()}
     for package in PACKAGES:
@@ -130,7 +127,8 @@ class _Inputs:
     real: EyeSource
     test: EyeSource
     real_indices: np.ndarray  # unlabelled images for the refiner
-    test_indices: np.ndarray
+    test_indices: np.ndarray  # the evaluated test images
+    calibration_indices: np.ndarray  # labelled test-person eyes for few-shot calibration, never evaluated
     refiner: Any
     estimators: dict[str, Any]
 
@@ -189,6 +187,12 @@ def _prepare(cfg: RunConfig) -> _Inputs:
         n_test = min(cfg.n_test, len(real) // 2)
         drawn = rng.choice(len(real), size=n_test + min(cfg.n_real, len(real) - n_test), replace=False)
         test_indices, real_indices = np.sort(drawn[:n_test]), np.sort(drawn[n_test:])
+    calibration_indices = np.zeros(0, np.int64)
+    if cfg.calibration:
+        if not cfg.calibration_ks or min(cfg.calibration_ks) < 1 or cfg.calibration_draws < 1:
+            raise UserInputError(f"Calibration needs k >= 1 and at least one draw; got k {cfg.calibration_ks}, "
+                                 f"{cfg.calibration_draws} draws (or pass --no-calibration).")
+        test_indices, calibration_indices = _calibration_split(test, test_indices, cfg, rng)
     if cfg.references and len(test_indices) < 2 * cfg.ceiling_folds:
         raise UserInputError(f"The test set holds {len(test_indices)} images; the real-label ceiling needs at least "
                              f"{2 * cfg.ceiling_folds} (or pass --no-references).")
@@ -201,7 +205,23 @@ def _prepare(cfg: RunConfig) -> _Inputs:
     needed = cfg.n_synthetic + (cfg.n_realism if cfg.realism else 0)
     if len(synthetic) < needed:
         raise UserInputError(f"--synthetic {synthetic.name} holds {len(synthetic)} images; this run needs {needed}.")
-    return _Inputs(synthetic, real, test, real_indices, test_indices, refiner, estimators)
+    return _Inputs(synthetic, real, test, real_indices, test_indices, calibration_indices, refiner, estimators)
+
+
+def _calibration_split(test: EyeSource, test_indices: np.ndarray, cfg: RunConfig, rng) -> tuple[np.ndarray, np.ndarray]:
+    """(evaluated, calibration pool): per person, n_calibration test eyes (at most half of theirs) go to the pool."""
+    people = test.people(test_indices)
+    pool = []
+    for person in np.unique(people):
+        mine = test_indices[people == person]
+        size = min(cfg.n_calibration, len(mine) // 2)
+        if size < max(cfg.calibration_ks):
+            raise UserInputError(
+                f"Test person {person} has {len(mine)} test images; calibration with k up to {max(cfg.calibration_ks)} "
+                f"needs a pool of that many beside the evaluated ones (or pass --no-calibration, or smaller k).")
+        pool.append(rng.choice(mine, size=size, replace=False))
+    calibration = np.sort(np.concatenate(pool))
+    return np.setdiff1d(test_indices, calibration), calibration
 
 
 def _config_record(cfg: RunConfig, inputs: _Inputs, device: torch.device) -> dict[str, Any]:
@@ -218,12 +238,14 @@ def _config_record(cfg: RunConfig, inputs: _Inputs, device: torch.device) -> dic
             "test_held_out_of_real": cfg.real_test is None,
             "n_real_for_refiner": int(len(inputs.real_indices)),
             "n_test": int(len(inputs.test_indices)),
+            "n_calibration_pool": int(len(inputs.calibration_indices)),
+            "test_people": sorted(map(str, set(inputs.test.people(inputs.test_indices)))),
         },
         "device": str(device),
         "cuda_device": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
         "torch_threads": torch.get_num_threads(),
         "versions": _versions(),
-        "git": _git_commit(),
+        "git": records.git_state(),
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
@@ -255,6 +277,15 @@ def _realism(cfg, device, syn_hold, syn_hold_gaze, refined_hold, real_hold, syn_
         "n_realism": int(len(real_hold)),
         "realism_probe": probe_note,
     }
+
+
+def _person_metrics(errors: np.ndarray, people: np.ndarray) -> dict[str, Any]:
+    """With several test people: mean error per person and their mean (the MPIIGaze convention)."""
+    names = np.unique(people)
+    if len(names) < 2:
+        return {}
+    per_person = {str(name): float(errors[people == name].mean()) for name in names}
+    return {"per_person_error_deg": per_person, "mean_over_people_deg": float(np.mean(list(per_person.values())))}
 
 
 def _predictions_frame(indices: np.ndarray, true: np.ndarray, pred: np.ndarray, errors: np.ndarray) -> pd.DataFrame:
@@ -299,6 +330,9 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
     syn_gaze, syn_hold_gaze = synthetic.gaze[: cfg.n_synthetic], synthetic.gaze[cfg.n_synthetic:]
     test: EyeData = inputs.test.read(inputs.test_indices)
     test_images = to_model_tensor(test.images)
+    test_people = inputs.test.people(inputs.test_indices)
+    calibration = inputs.test.read(inputs.calibration_indices) if len(inputs.calibration_indices) else None
+    pool_people = inputs.test.people(inputs.calibration_indices)
 
     refiner, refiner_seconds = inputs.refiner, 0.0
     if refiner.needs_real_images and not cfg.refiner_checkpoint:
@@ -334,13 +368,20 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         pred = check_predictions(estimator, len(test_images), estimator.predict(test_images, device=device)).astype(np.float64)
         seconds = time.perf_counter() - t0
         errors = angular_errors(pred, test.gaze)
+        extra = _person_metrics(errors, test_people)
+        if calibration is not None:
+            pool_pred = check_predictions(estimator, len(calibration.images),
+                                          estimator.predict(to_model_tensor(calibration.images), device=device))
+            extra["calibrated"] = calibrated_errors(pred, test.gaze, test_people, pool_pred, calibration.gaze, pool_people,
+                                                    ks=cfg.calibration_ks, draws=cfg.calibration_draws, seed=cfg.seed)
         predictions_file = f"predictions_{name}.csv"
         frame = _predictions_frame(inputs.test_indices, test.gaze, pred, errors)
         records.write_csv(run_dir / predictions_file, frame)
         predictions.append(frame.assign(label=f"{name} on {refiner.name}"))
         errors_by_label[f"{name} on {refiner.name}"] = errors
         method_records.append({"kind": "method", "estimator": name, **common, "n_train": int(len(refined_train)),
-                               **summarize_errors(errors), "seconds": seconds, "refiner_seconds": refiner_seconds,
+                               **summarize_errors(errors), **bias_gain_corr(pred, test.gaze), **extra,
+                               "seconds": seconds, "refiner_seconds": refiner_seconds,
                                "predictions_file": predictions_file})
         log(f"  {name}: mean angular error {method_records[-1]['mean_angular_error_deg']:.2f} deg on {inputs.test.name}")
 
@@ -349,14 +390,14 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         from benchmark.references import mean_gaze_reference, real_label_ceiling
 
         log("computing reference rows (mean gaze; real-label ceiling)")
-        references = {
-            "mean_gaze": mean_gaze_reference(test.gaze),
-            "real_label_ceiling": real_label_ceiling(test_images, test.gaze, folds=cfg.ceiling_folds, seed=cfg.seed),
-        }
-        for name, errors in references.items():
+        ceiling, folds_how = real_label_ceiling(test_images, test.gaze, folds=cfg.ceiling_folds, seed=cfg.seed,
+                                                recordings=inputs.test.recordings(inputs.test_indices))
+        references = {"mean_gaze": (mean_gaze_reference(test.gaze), {}),
+                      "real_label_ceiling": (ceiling, {"ceiling_folds": f"{cfg.ceiling_folds} folds, {folds_how}"})}
+        for name, (errors, note) in references.items():
             reference_records.append({"kind": "reference", "estimator": name, **common, "n_train": None,
-                                       **summarize_errors(errors)})
-        errors_by_label["reference: mean gaze"] = references["mean_gaze"]
+                                       **summarize_errors(errors), **_person_metrics(errors, test_people), **note})
+        errors_by_label["reference: mean gaze"] = references["mean_gaze"][0]
 
     if cfg.realism:
         log("measuring realism on held-out images (domain classifier, Fréchet distance, gaze drift)")

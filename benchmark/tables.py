@@ -20,7 +20,7 @@ from benchmark.errors import UserInputError
 from benchmark.metrics import WITHIN_THRESHOLDS_DEG
 
 FORMATS = ("markdown", "latex", "csv")
-TABLES = ("methods", "paired", "within", "realism", "all")
+TABLES = ("methods", "paired", "within", "realism", "diagnostics", "calibration", "all")
 SE_SUFFIX = " se"
 SYNTHETIC_ONLY_REFINER = "identity"  # training on unrefined synthetic images is the paper's "synthetic" row
 
@@ -101,15 +101,21 @@ def paired_table(records: pd.DataFrame, level: float = 0.95) -> Table:
     """Each refiner against identity, paired by seed (same seed, same test images, same settings): the mean
     difference in mean angular error over seeds with a t confidence interval over seeds. Negative means the
     refiner helps; `resolved` says the interval excludes 0 (from MIN_SEEDS_TO_RESOLVE seeds on)."""
-    methods = records[records["kind"] == "method"]
+    return Table(f"Paired difference against identity (refiner - identity, deg; same seeds and test images), "
+                 f"{level:.0%} t interval over seeds", _paired_frame(records[records["kind"] == "method"], level))
+
+
+def _paired_frame(methods: pd.DataFrame, level: float, value: str = "mean_angular_error_deg") -> pd.DataFrame:
+    """The paired differences of `value` (a per-run error column) against identity, one row per refiner group."""
+    methods = methods.rename(columns={value: "value"}) if value != "value" else methods
     # A refiner loaded from a checkpoint still pairs with identity of the same seed: the checkpoint names
     # the refiner, not the experiment, so it is not matched on.
     settings = [k for k in SETTINGS if k in methods and k != "refiner_checkpoint"]
     methods, shown = _newest_per_seed(methods, ["real_test", "estimator", "n_train", "refiner"], settings)
     keys = ["real_test", "estimator", "n_train", *settings]
-    baseline = methods[methods["refiner"] == SYNTHETIC_ONLY_REFINER][[*keys, "seed", "mean_angular_error_deg"]]
+    baseline = methods[methods["refiner"] == SYNTHETIC_ONLY_REFINER][[*keys, "seed", "value"]]
     pairs = methods[methods["refiner"] != SYNTHETIC_ONLY_REFINER].merge(baseline, on=[*keys, "seed"], suffixes=("", "_identity"))
-    pairs["difference"] = pairs["mean_angular_error_deg"] - pairs["mean_angular_error_deg_identity"]
+    pairs["difference"] = pairs["value"] - pairs["value_identity"]
     rows = []
     for group, part in pairs.groupby([*keys, "refiner"], sort=True):
         row = dict(zip([*keys, "refiner"], group))
@@ -124,9 +130,7 @@ def paired_table(records: pd.DataFrame, level: float = 0.95) -> Table:
         else:
             row["CI low"], row["CI high"], row["resolved"] = np.nan, np.nan, "too few seeds"
         rows.append(row)
-    table = pd.DataFrame(rows).rename(columns={"real_test": "test set", "n_train": "n train"})
-    return Table(f"Paired difference against identity (refiner - identity, deg; same seeds and test images), "
-                 f"{level:.0%} t interval over seeds", table)
+    return pd.DataFrame(rows).rename(columns={"real_test": "test set", "n_train": "n train"})
 
 
 def within_table(records: pd.DataFrame) -> Table:
@@ -163,12 +167,82 @@ def realism_table(records: pd.DataFrame) -> Table:
     return Table("Realism per refiner, on held-out images (mean ± s.e. over seeds)", table)
 
 
+DIAGNOSTIC_COLUMNS = {f"{angle} {what}": f"{angle}_{column}" for angle in ("pitch", "yaw")
+                      for what, column in (("bias (deg)", "bias_deg"), ("gain", "gain"), ("corr.", "corr"))}
+
+
+def diagnostics_table(records: pd.DataFrame) -> Table:
+    """Per method row: mean bias (predicted - true), gain (slope of predicted on true) and correlation per angle.
+
+    A refiner that fixes appearance raises gain and correlation; a geometric offset (the simulator, a person's
+    kappa) shows as bias, which calibration removes."""
+    methods = records[records["kind"] == "method"]
+    present = {label: col for label, col in DIAGNOSTIC_COLUMNS.items() if col in methods}
+    table = _aggregate(methods, ["real_test", "estimator", "refiner", "n_train"], present)
+    return Table("Bias, gain and correlation of predictions on the real test set (mean ± s.e. over seeds)",
+                 table.rename(columns={"real_test": "test set", "n_train": "n train"}))
+
+
+def _calibrated_columns(methods: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The records with one column per correction and k (`offset k=9`), the corrections and the ks present."""
+    if "calibrated" not in methods:
+        return methods, [], []
+    cells = {}
+    for index, calibrated in methods["calibrated"].items():
+        for kind, by_k in (calibrated if isinstance(calibrated, dict) else {}).items():
+            for k, summary in by_k.items():
+                cells.setdefault(f"{kind} k={k}", {})[index] = summary["mean"]
+    kinds = sorted({c.split(" k=")[0] for c in cells}, key=lambda kind: kind != "offset")
+    ks = sorted({c.split(" k=")[1] for c in cells}, key=int)
+    return methods.assign(**{c: pd.Series(v) for c, v in cells.items()}), kinds, ks
+
+
+def calibration_long(records: pd.DataFrame) -> pd.DataFrame:
+    """One row per method run, correction and k (k=0: uncorrected) with its `error (deg)`, for the plot."""
+    methods, kinds, ks = _calibrated_columns(records[records["kind"] == "method"])
+    rows = []
+    for kind in kinds:
+        for k in ["0", *ks]:
+            column = "mean_angular_error_deg" if k == "0" else f"{kind} k={k}"
+            part = methods[["run", "estimator", "refiner", "seed", column]].rename(columns={column: "error (deg)"})
+            rows.append(part.assign(correction=kind, k=int(k)))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def calibration_table(records: pd.DataFrame) -> list[Table]:
+    """Error after few-shot calibration with k eyes of the test person (k=0: none), and its paired difference
+    against identity at each k (benchmark/calibration.py)."""
+    methods, kinds, ks = _calibrated_columns(records[records["kind"] == "method"])
+    if not kinds:
+        return [Table("Calibration (no run recorded calibrated errors)", pd.DataFrame(columns=["estimator", "refiner"]))]
+    frames, paired = [], []
+    for kind in kinds:
+        values = {"k=0": "mean_angular_error_deg", **{f"k={k}": f"{kind} k={k}" for k in ks}}
+        frames.append(_aggregate(methods, ["real_test", "estimator", "refiner", "n_train"], values).assign(correction=kind))
+        for k in ks:
+            paired.append(_paired_frame(methods, 0.95, f"{kind} k={k}").assign(correction=kind, k=int(k)))
+    table = pd.concat(frames, ignore_index=True).rename(columns={"real_test": "test set", "n_train": "n train"})
+    first = ["test set", "estimator", "refiner", "correction"]
+    table = table[first + [c for c in table.columns if c not in first]]
+    paired_frame = pd.concat(paired, ignore_index=True)
+    first = ["test set", "estimator", "refiner", "correction", "k"]
+    paired_frame = paired_frame[[c for c in first if c in paired_frame] + [c for c in paired_frame if c not in first]]
+    return [Table("Error after calibration with k labelled eyes per test person (deg, mean ± s.e. over seeds; "
+                  "mean over draws of the k eyes)", table),
+            Table("Paired difference against identity after calibration (deg, 95% t interval over seeds)", paired_frame)]
+
+
 def build_tables(records: pd.DataFrame, which: str = "all") -> list[Table]:
-    builders = {"methods": method_table, "paired": paired_table, "within": within_table, "realism": realism_table}
+    builders = {"methods": method_table, "paired": paired_table, "within": within_table, "realism": realism_table,
+                "diagnostics": diagnostics_table, "calibration": calibration_table}
     if which not in TABLES:
         raise UserInputError(f"Unknown table '{which}'; expected one of {', '.join(TABLES)}.")
     names = list(builders) if which == "all" else [which]
-    return [builders[name](records) for name in names]
+    tables = []
+    for name in names:
+        built = builders[name](records)
+        tables += built if isinstance(built, list) else [built]
+    return tables
 
 
 def _cell(value, se, digits: int) -> str:
@@ -245,8 +319,12 @@ def report_runs(runs_dir: Path, *, fmt: str = "markdown", which: str = "all", pl
         warn(f"warning: {warning.message}")
     text = render_tables(records, fmt=fmt, which=which)
     if plots_dir is not None:
-        from benchmark.plots import plot_runs
+        from benchmark.plots import plot_calibration, plot_runs
 
-        for path in plot_runs(Path(plots_dir), run_records.read_predictions(records)):
+        paths = plot_runs(Path(plots_dir), run_records.read_predictions(records))
+        calibrated = calibration_long(records)
+        if not calibrated.empty:
+            paths.append(plot_calibration(Path(plots_dir) / "calibration_curve.png", calibrated))
+        for path in paths:
             warn(f"wrote {path}")
     return text

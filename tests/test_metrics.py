@@ -56,7 +56,8 @@ def test_real_label_ceiling_is_far_below_mean_gaze_on_p00(p00_dev):
     data = np.load(p00_dev)
     images, gaze = to_model_tensor(data["images"]), data["gaze"]
     mean_gaze = mean_gaze_reference(gaze).mean()
-    ceiling = real_label_ceiling(images, gaze, folds=5, seed=0)
+    ceiling, how = real_label_ceiling(images, gaze, folds=5, seed=0)
+    assert how == "contiguous blocks in source order"
     assert ceiling.shape == (len(gaze),)
     assert 8.0 < mean_gaze < 9.0  # GUIDE: 8.4 deg
     assert ceiling.mean() < 0.5 * mean_gaze  # GUIDE: about 3.0 deg

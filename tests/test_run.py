@@ -1,5 +1,6 @@
 """`bench run` end to end at tiny sizes: the files a run writes, interruption, real p00 data, bad input."""
 
+import dataclasses
 import shutil
 
 import numpy as np
@@ -59,13 +60,17 @@ def test_run_writes_every_file_and_prints_its_folder_last(finished_run):
         assert (run_dir / name).is_file(), name
     config, metric_records = records.read_run(run_dir)
     assert config["run"]["seed"] == 3 and config["run"]["n_synthetic"] == N_SYNTHETIC
-    assert config["data"]["test_held_out_of_real"] and config["data"]["n_test"] == 100
+    # 100 held-out real images: half (at most n_calibration per person) become the calibration pool
+    assert config["data"]["test_held_out_of_real"] and config["data"]["n_test"] == 50
+    assert config["data"]["n_calibration_pool"] == 50
     assert config["versions"]["torch"] and "commit" in config["git"]
     methods = {r["estimator"]: r for r in metric_records if r["kind"] == "method"}
     references = {r["estimator"] for r in metric_records if r["kind"] == "reference"}
     assert set(methods) == {"knn", "rf"} and references == {"mean_gaze", "real_label_ceiling"}
     knn = methods["knn"]
-    assert knn["refiner"] == "identity" and knn["n_train"] == N_SYNTHETIC and knn["n_test"] == 100
+    assert knn["refiner"] == "identity" and knn["n_train"] == N_SYNTHETIC and knn["n_test"] == 50
+    assert set(knn["calibrated"]) == {"offset", "affine"} and set(knn["calibrated"]["offset"]) == {"1", "3", "9", "27"}
+    assert {"pitch_bias_deg", "yaw_gain", "pitch_corr"} <= set(knn)
     assert set(knn["within_deg"]) == {"3", "5", "7", "10", "15"}
     assert knn["seconds"] > 0
     # The data are learnable (brightness follows gaze): both estimators beat predicting the mean gaze.
@@ -79,12 +84,14 @@ def test_run_writes_every_file_and_prints_its_folder_last(finished_run):
 def test_test_and_refiner_images_are_disjoint(data, finished_run):
     run_dir = records.find_run_dirs(finished_run[0])[0]
     config, _ = records.read_run(run_dir)
-    assert config["data"]["n_test"] + config["data"]["n_real_for_refiner"] == 200
+    data_record = config["data"]
+    assert data_record["n_test"] + data_record["n_calibration_pool"] + data_record["n_real_for_refiner"] == 200
     predictions = np.loadtxt(run_dir / "predictions_knn.csv", delimiter=",", skiprows=1)
-    assert len(np.unique(predictions[:, 0])) == 100  # test_index column: every held-out image once
+    assert len(np.unique(predictions[:, 0])) == 50  # test_index column: every evaluated image once
     inputs = run_module._prepare(RunConfig(refiner="identity", estimators=("knn",), synthetic=data["synthetic"],
                                            real=data["real"], n_synthetic=N_SYNTHETIC).resolved())
     assert np.intersect1d(inputs.real_indices, inputs.test_indices).size == 0
+    assert np.intersect1d(inputs.calibration_indices, np.r_[inputs.real_indices, inputs.test_indices]).size == 0
     assert set(predictions[:, 0].astype(int)) == set(inputs.test_indices)
 
 
@@ -112,8 +119,10 @@ def test_refusals_that_would_mix_test_images_into_training(data, tmp_path):
 def test_too_small_test_set_is_refused_before_writing(data, tmp_path):
     config = RunConfig(refiner="identity", estimators=("knn",), synthetic=data["synthetic"], real=data["real"],
                        n_synthetic=N_SYNTHETIC, n_test=6, device="cpu", out=str(tmp_path / "runs"))
-    with pytest.raises(UserInputError, match="ceiling needs at least 10"):
+    with pytest.raises(UserInputError, match="has 6 test images; calibration with k up to 27"):
         run_benchmark(config, log=lambda m: None)
+    with pytest.raises(UserInputError, match="ceiling needs at least 10"):
+        run_benchmark(dataclasses.replace(config, calibration=False), log=lambda m: None)
     assert not (tmp_path / "runs").exists()
 
 
@@ -145,7 +154,8 @@ def test_run_on_real_p00_dev(p00_dev, data, tmp_path):
     run_dir = run_benchmark(config, log=messages.append)
     (knn,) = records.read_run(run_dir)[1]
     assert knn["estimator"] == "knn" and knn["real_test"] == f"npz:{p00_dev}"
-    assert knn["n_test"] == 750 and not knn["real_is_stand_in"]  # half of p00's 1500 images held out
+    # half of p00's 1500 images held out, 60 of them the calibration pool
+    assert knn["n_test"] == 690 and not knn["real_is_stand_in"]
     assert not any("STAND-IN" in m for m in messages)
 
 

@@ -2,6 +2,7 @@
 
 import click
 
+from benchmark.calibration import CALIBRATION_KS
 from benchmark.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConfig, run_benchmark
 from benchmark.estimators import ESTIMATORS
 from refiners.registry import REFINERS
@@ -31,8 +32,12 @@ from refiners.registry import REFINERS
               help="Folder that receives one new folder per run.")
 @click.option("--no-references", is_flag=True, help="Skip the reference rows (mean gaze, real-label ceiling).")
 @click.option("--no-realism", is_flag=True, help="Skip the realism metrics (domain classifier, Fréchet, drift).")
+@click.option("--no-calibration", is_flag=True,
+              help="Skip few-shot calibration (keeps every test image evaluated; no calibration pool is held out).")
+@click.option("--calibration-k", "calibration_ks", type=int, multiple=True, default=CALIBRATION_KS, show_default=True,
+              help="Calibration eyes per person; repeat for several (--calibration-k 1 --calibration-k 9).")
 def command(refiner, refiner_checkpoint, estimators, synthetic, real, real_test, n_synthetic, preset, device, seed,
-            out, no_references, no_realism):
+            out, no_references, no_realism, no_calibration, calibration_ks):
     """Refine synthetic eyes, train gaze estimators on them, and measure angular error on real eyes.
 
     The last line printed is the run folder.
@@ -40,7 +45,8 @@ def command(refiner, refiner_checkpoint, estimators, synthetic, real, real_test,
     config = RunConfig(
         refiner=refiner, refiner_checkpoint=refiner_checkpoint, estimators=tuple(estimators), synthetic=synthetic,
         real=real, real_test=real_test, n_synthetic=n_synthetic, preset=preset, device=device, seed=seed, out=out,
-        references=not no_references, realism=not no_realism,
+        references=not no_references, realism=not no_realism, calibration=not no_calibration,
+        calibration_ks=tuple(sorted(set(calibration_ks))),
     )
     run_dir = run_benchmark(config, log=click.echo)
     click.echo(str(run_dir))

@@ -93,6 +93,14 @@ class EyeSource(ABC):
             check_gaze(gaze, self.name)
         return EyeData(images=images, gaze=gaze)
 
+    def people(self, indices) -> np.ndarray:
+        """The person each image shows, as strings; a source that does not know holds one person, its own name."""
+        return np.full(len(np.asarray(indices).reshape(-1)), self.name, dtype=object)
+
+    def recordings(self, indices) -> np.ndarray | None:
+        """The recording (session, day) each image comes from, where the source knows it; None otherwise."""
+        return None
+
     def load(self, n: int | None = None) -> EyeData:
         """Read the first n images (all when n is None)."""
         count = len(self) if n is None else min(n, len(self))

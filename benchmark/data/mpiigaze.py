@@ -62,6 +62,12 @@ class MpiiGazeSource(EyeSource):
     def _read(self, indices):
         return self._store.read(indices)
 
+    def people(self, indices) -> np.ndarray:
+        return self._store.people(np.asarray(indices, dtype=np.int64).reshape(-1))
+
+    def recordings(self, indices) -> np.ndarray | None:
+        return self._store.recordings(np.asarray(indices, dtype=np.int64).reshape(-1))
+
 
 def _select_people(available: list[str], spec: SourceSpec, where: Path) -> list[str]:
     if not available:
@@ -201,6 +207,13 @@ class _MatFolder:
         check_gaze(pitchyaw, where)
         return images, pitchyaw
 
+    def people(self, indices: np.ndarray) -> np.ndarray:
+        return np.array([self._files[i].parent.name for i in self._file_of[indices]], dtype=object)
+
+    def recordings(self, indices: np.ndarray) -> np.ndarray:
+        """person/dayYY: one .mat file is one recording day."""
+        return np.array([f"{self._files[i].parent.name}/{self._files[i].stem}" for i in self._file_of[indices]], dtype=object)
+
     def read(self, indices: np.ndarray) -> EyeData:
         images = np.empty((len(indices), *EYE_SIZE), np.uint8)
         gaze = np.empty((len(indices), 2), np.float32)
@@ -229,7 +242,8 @@ class _HystsH5:
         except OSError as exc:
             raise UserInputError(f"{spec.text}: cannot read {path} as HDF5 ({exc}).") from None
         available = sorted(k for k in self._file if PERSON_NAME.fullmatch(k) and isinstance(self._file[k], h5py.Group))
-        self._groups = [self._checked_group(person, spec) for person in _select_people(available, spec, path)]
+        self._people = _select_people(available, spec, path)
+        self._groups = [self._checked_group(person, spec) for person in self._people]
         self._offsets = np.cumsum([0] + [images.shape[0] for images, _ in self._groups])
 
     def _checked_group(self, person: str, spec: SourceSpec) -> tuple[h5py.Dataset, h5py.Dataset]:
@@ -249,6 +263,12 @@ class _HystsH5:
         return int(self._offsets[-1])
 
     image_shape = EYE_SIZE
+
+    def people(self, indices: np.ndarray) -> np.ndarray:
+        return np.array(self._people, dtype=object)[np.searchsorted(self._offsets, indices, side="right") - 1]
+
+    def recordings(self, indices: np.ndarray) -> None:
+        return None  # hysts' file keeps no day
 
     def read(self, indices: np.ndarray) -> EyeData:
         images = [np.zeros((0, *self.image_shape), np.uint8)]

@@ -12,6 +12,9 @@ Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
             label moments with a 20% uniform share over the box; uniform: flat over the box)
   people    0: every image a new random face, eye, light and camera (default); K > 0: image i shows
             person i % K (appearance fixed per person; gaze, head pose and noise vary per image)
+  label_offset  DEG (needs people=K): person p's labels are turned by DEG degrees in the direction 360*p/K in
+            the (pitch, yaw) plane, an offset their images do not show: a known per-person kappa, for
+            calibration tests (default 0)
   device    auto | cpu | cuda: where to render (default cpu)
 """
 
@@ -28,7 +31,7 @@ from benchmark.simulator.params import GAZE_PRIORS, STYLES, LabelRange, draw_par
 from benchmark.simulator.render import HEIGHT, WIDTH, render
 
 DEFAULT_COUNT = 20000
-OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "prior", "people", "device")
+OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "prior", "people", "label_offset", "device")
 # Images rendered per batch: large enough to amortise per-op overhead, small enough to stay in cache.
 RENDER_BATCH = 512
 
@@ -82,8 +85,8 @@ class SimSource(EyeSource):
             raise UserInputError(f"{spec.text}: 'sim' takes no path; write options as sim?n=20000&style=target.")
         self.count = _number(spec, "n", DEFAULT_COUNT, int)
         self.seed = _number(spec, "seed", 0, int)
-        self.people = _number(spec, "people", 0, int)
-        if self.count < 1 or self.seed < 0 or self.people < 0:
+        self.n_people = _number(spec, "people", 0, int)
+        if self.count < 1 or self.seed < 0 or self.n_people < 0:
             raise UserInputError(f"{spec.text}: expected n >= 1, seed >= 0 and people >= 0.")
         self.style = spec.options.get("style", "default")
         if self.style not in STYLES:
@@ -101,6 +104,11 @@ class SimSource(EyeSource):
         self.labels = LabelRange(
             pitch=_range(spec, "pitch", LabelRange.pitch, 80.0), yaw=_range(spec, "yaw", LabelRange.yaw, 80.0), head=head, prior=prior
         )
+        self.label_offset = _number(spec, "label_offset", 0.0)
+        if self.label_offset and not self.n_people:
+            raise UserInputError(f"{spec.text}: label_offset needs people=K (the offset is per simulated person).")
+        if not 0 <= self.label_offset <= 30:
+            raise UserInputError(f"{spec.text}: option label_offset={self.label_offset:g} should be between 0 and 30 degrees.")
         self.device = resolve_device(spec.options.get("device", "cpu"))
         self.is_stand_in = self.style == "target"
 
@@ -119,14 +127,29 @@ class SimSource(EyeSource):
     def has_labels(self) -> bool:
         return True
 
+    def people(self, indices) -> np.ndarray:
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if not self.n_people:
+            return super().people(idx)
+        return np.array([f"sim person {p}" for p in idx % self.n_people], dtype=object)
+
+    def person_label_offsets(self, indices) -> np.ndarray:
+        """(N, 2) pitch/yaw radians added to each image's label (the `label_offset` option); zeros without it."""
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if not self.label_offset:
+            return np.zeros((len(idx), 2))
+        angle = 2 * np.pi * (idx % self.n_people) / self.n_people
+        return np.radians(self.label_offset) * np.c_[np.sin(angle), np.cos(angle)]
+
     def _read(self, indices: np.ndarray) -> EyeData:
         images, gaze = [], []
         for start in range(0, len(indices), RENDER_BATCH):
             batch_images, batch_gaze = render_images(
-                indices[start : start + RENDER_BATCH], self.seed, self.style, self.labels, self.equalize, self.device, self.people
+                indices[start : start + RENDER_BATCH], self.seed, self.style, self.labels, self.equalize, self.device, self.n_people
             )
             images.append(batch_images.cpu().numpy())
             gaze.append(batch_gaze.cpu().numpy())
         if not images:
             return EyeData(np.zeros((0, HEIGHT, WIDTH), np.uint8), np.zeros((0, 2), np.float32))
-        return EyeData(np.concatenate(images), np.concatenate(gaze))
+        gaze = np.concatenate(gaze) + self.person_label_offsets(indices).astype(np.float32)
+        return EyeData(np.concatenate(images), gaze)

@@ -28,7 +28,7 @@ from sklearn.linear_model import Ridge
 from benchmark.data import EyeData, open_source
 from benchmark.gaze_cnn import GazeCNN
 from benchmark.images import to_model_tensor
-from benchmark.metrics import angular_errors
+from benchmark.metrics import angular_errors, bias_gain_corr
 from benchmark.simulator.params import STYLES
 from refiners.registry import create_refiner
 
@@ -103,19 +103,6 @@ def cnn_errors(train_spec: str, test_specs: dict[str, str], seeds=(0, 1)) -> dic
 LEARNT_TRAIN, LEARNT_HELD_OUT, LEARNT_EPOCHS = "sim?n=30000&seed=3", "sim?n=2000&seed=4", 6
 
 
-def bias_gain_corr(predicted: np.ndarray, true: np.ndarray) -> dict[str, float]:
-    """Error, mean bias (predicted - true), gain (slope of predicted on true) and correlation per angle, deg."""
-    pred_deg, true_deg = np.degrees(predicted.astype(np.float64)), np.degrees(true.astype(np.float64))
-    out = {"error_deg": float(angular_errors(predicted, true).mean())}
-    for column, angle in enumerate(("pitch", "yaw")):
-        p, t = pred_deg[:, column], true_deg[:, column]
-        out[f"{angle}_bias_deg"] = float((p - t).mean())
-        out[f"{angle}_gain"] = float(np.polyfit(t, p, 1)[0])
-        out[f"{angle}_corr"] = float(np.corrcoef(t, p)[0, 1])
-        out[f"{angle}_pred_std_deg"] = float(p.std())
-    return out
-
-
 # FDA's real amplitudes come from the 144 unlabelled eyes of mixed people, so nothing of p00 reaches training.
 FDA_REAL = "../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz"
 
@@ -140,7 +127,8 @@ def learnt_cnn_diagnostic(seeds=(0, 1), refiner: str = "identity") -> dict:
 
         rows.append({"seed": seed, "train_seconds": round(seconds, 1),
                      "held_out_renders_deg": float(angular_errors(predict(held_out), held_out.gaze).mean()),
-                     "real_p00": bias_gain_corr(predict(real), real.gaze)})
+                     "real_p00": {"error_deg": float(angular_errors(predict(real), real.gaze).mean()),
+                                      **bias_gain_corr(predict(real), real.gaze)}})
     return {"trained on": LEARNT_TRAIN, "refiner": refiner if refiner == "identity" else f"{refiner} (real: {FDA_REAL})",
             "epochs": LEARNT_EPOCHS, "held out": LEARNT_HELD_OUT, "real": REAL, "runs": rows}
 
