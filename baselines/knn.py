@@ -15,6 +15,7 @@ class KNNEstimator(PixelFeatureEstimator):
     name: ClassVar[str] = "knn"
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
         "cpu": {"grid": (18, 28), "pca_components": 50, "n_neighbors": 10, "weights": "distance", "n_jobs": 2},
+        "standard": {"grid": (18, 28), "pca_components": 50, "n_neighbors": 10, "weights": "distance", "n_jobs": 2},
         "paper": {"grid": (18, 28), "pca_components": 50, "n_neighbors": 10, "weights": "distance", "n_jobs": -1},
     }
 

@@ -15,6 +15,8 @@ class RandomForestEstimator(PixelFeatureEstimator):
         # Small for a 2-core CPU: 50 trees, each on half the images (20k images: 16 s of CPU time to fit).
         "cpu": {"grid": (18, 28), "pca_components": 50, "n_estimators": 50, "min_samples_leaf": 5,
                 "max_features": 0.2, "max_samples": 0.5, "n_jobs": 2},
+        "standard": {"grid": (18, 28), "pca_components": 50, "n_estimators": 50, "min_samples_leaf": 5,
+                     "max_features": 0.2, "max_samples": 0.5, "n_jobs": 2},  # the paper's baselines, cpu-sized
         "paper": {"grid": (18, 28), "pca_components": 50, "n_estimators": 200, "min_samples_leaf": 3,
                   "max_features": 0.33, "max_samples": None, "n_jobs": -1},
     }  # fmt: skip

@@ -75,6 +75,11 @@ class GazeCNN(FeatureEstimator):
         # renders); 64 learns them to 6.7 deg in the same time.
         "cpu": {"channels": (8, 8, 16, 24, 48), "fc_hidden": 256, "epochs": 2, "batch_size": 64, "lr": 1e-3,
                 "batch_norm": False, "augment": "none"},
+        # The reference CPU protocol: half the paper's widths, 6 epochs (125 s for 30k renders on 2 idle cores).
+        # Measured levers (results/p00_standard/tune_cnn.jsonl, held-out renders): quick widths 6 epochs 5.04 deg,
+        # 12 epochs 4.49, 60k renders 4.58, lr 3e-3 5.24, batch norm 9.16, these widths 4.53.
+        "standard": {"channels": (16, 16, 32, 48, 96), "fc_hidden": 512, "epochs": 6, "batch_size": 64, "lr": 1e-3,
+                     "batch_norm": False, "augment": "none"},
     }
     #: Batch size for predict/features only; it changes no number, just memory use.
     EVAL_BATCH_SIZE: ClassVar[int] = 1024

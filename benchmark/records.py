@@ -6,6 +6,7 @@ to a temporary name and renamed, so an interrupted run never looks complete (Dom
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -61,12 +62,18 @@ def write_csv(path: Path, frame: pd.DataFrame) -> Path:
     return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
-def new_run_dir(out: Path, refiner: str, seed: int) -> Path:
-    """Create a fresh, uniquely named run folder: UTC time, refiner, seed (+ a counter on a clash)."""
+def settings_hash(settings: dict[str, Any]) -> str:
+    """8 hex digits that differ between any two settings (JSON with sorted keys, SHA-1)."""
+    text = json.dumps(settings, sort_keys=True, default=_json_default)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+
+
+def new_run_dir(out: Path, refiner: str, seed: int, settings: str = "") -> Path:
+    """Create a fresh, uniquely named run folder: UTC time, refiner, seed, settings hash (+ a counter on a clash)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     label = re.sub(r"[^A-Za-z0-9_.-]+", "-", refiner).strip("-") or "refiner"
-    stem = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}_{label}_seed{seed}"
+    stem = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}_{label}_seed{seed}" + (f"_{settings}" if settings else "")
     for attempt in range(1000):
         run_dir = out / (stem if attempt == 0 else f"{stem}_{attempt}")
         try:
@@ -118,12 +125,16 @@ def read_runs(runs_dir: Path) -> pd.DataFrame:
             warnings.warn(f"skipping {run_dir}: no '{DONE_MARKER}' marker (interrupted or still running)", stacklevel=2)
             continue
         try:
-            _, records = read_run(run_dir)
+            config, records = read_run(run_dir)
         except (OSError, ValueError) as exc:
             warnings.warn(f"skipping {run_dir}: cannot read its records ({exc})", stacklevel=2)
             continue
+        git = config.get("git") or {}
+        if git.get("dirty"):
+            warnings.warn(f"{run_dir} was run from a tree with uncommitted changes: no commit reproduces it", stacklevel=2)
         for record in records:
-            rows.append({**record, "run": run_dir.name, "run_dir": str(run_dir)})
+            rows.append({**record, "run": run_dir.name, "run_dir": str(run_dir), "commit": git.get("commit"),
+                         "dirty": git.get("dirty")})
     if not rows:
         raise UserInputError(f"Runs folder {runs_dir} holds no complete run; expected folders written by 'bench run'.")
     return pd.DataFrame(rows)

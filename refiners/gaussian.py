@@ -39,7 +39,7 @@ class GaussianConfig:
     fitted_blur_sigma: float | None = None  # likewise for the blur
 
 
-PRESETS = {"cpu": {}, "paper": {}}  # nothing to size: both presets are the same
+PRESETS = {"cpu": {}, "standard": {}, "paper": {}}  # nothing to size: every preset is the same
 
 
 def high_frequency_energy(images: torch.Tensor) -> float:

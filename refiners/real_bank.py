@@ -23,7 +23,7 @@ class RealBankRefiner(Refiner):
     """Subclasses give `config_type` (a dataclass with preset, seed and fitted_real_images) and `statistics`."""
 
     config_type: ClassVar[type]
-    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {"cpu": {}, "paper": {}}  # nothing to size
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {"cpu": {}, "standard": {}, "paper": {}}  # nothing to size
 
     def __init__(self, config: Any, bank: torch.Tensor | None = None):
         self._config = config

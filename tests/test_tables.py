@@ -9,7 +9,16 @@ from click.testing import CliRunner
 from benchmark import records
 from benchmark.cli.main import cli
 from benchmark.errors import UserInputError
-from benchmark.tables import method_table, paired_table, realism_table, render_tables, report_runs, within_table
+from benchmark.tables import (
+    calibration_table,
+    diagnostics_table,
+    method_table,
+    paired_table,
+    realism_table,
+    render_tables,
+    report_runs,
+    within_table,
+)
 
 
 def _record(refiner, seed, error, *, estimator="cnn", n_train=100, kind="method", within=50.0, domain=60.0):
@@ -21,7 +30,10 @@ def _record(refiner, seed, error, *, estimator="cnn", n_train=100, kind="method"
     }
     if kind == "method":
         record.update(domain_accuracy_pct=domain, frechet_real_refined=2.0 * seed, frechet_real_synthetic=9.0,
-                      gaze_drift_mean_deg=1.5, predictions_file="predictions_cnn.csv")
+                      gaze_drift_mean_deg=1.5, predictions_file="predictions_cnn.csv", pitch_bias_deg=-error,
+                      pitch_gain=0.5, pitch_corr=0.6, yaw_bias_deg=1.0, yaw_gain=0.9, yaw_corr=0.8,
+                      calibrated={kind: {"1": {"mean": error - 1, "std": 0.5}, "9": {"mean": error / 2, "std": 0.1}}
+                                  for kind in ("offset", "affine")})
     return record
 
 
@@ -106,6 +118,30 @@ def test_half_written_run_is_skipped_with_a_warning(runs_dir):
     text = report_runs(runs_dir, which="methods", warn=warnings.append)
     assert "gaussian" not in text and "simgan_local" in text
     assert any("z_interrupted" in w for w in warnings) and any("y_corrupt" in w for w in warnings)
+
+
+def test_calibration_table_by_k_and_its_paired_differences(runs_dir):
+    by_k, paired = calibration_table(records.read_runs(runs_dir))
+    offset = by_k.frame.set_index(["refiner", "correction", "n train"]).loc[("simgan_local", "offset", 100)]
+    assert offset["k=0"] == pytest.approx(6.5) and offset["k=1"] == pytest.approx(5.5) and offset["k=9"] == pytest.approx(3.25)
+    # simgan_local minus identity at k=9, seed by seed: 6/2 - 8/2 = -1 and 7/2 - 10/2 = -1.5
+    row = paired.frame.set_index(["refiner", "correction", "k"]).loc[("simgan_local", "affine", 9)]
+    assert row["difference (deg)"] == pytest.approx(-1.25) and row["seeds"] == 2
+
+
+def test_diagnostics_table_reports_bias_gain_and_correlation(runs_dir):
+    frame = diagnostics_table(records.read_runs(runs_dir)).frame.set_index(["refiner", "n train"])
+    assert frame.loc[("identity", 100), "pitch bias (deg)"] == pytest.approx(-9.0)
+    assert frame.loc[("identity", 100), "yaw gain"] == pytest.approx(0.9)
+
+
+def test_a_run_from_a_dirty_tree_is_flagged(runs_dir):
+    config, metric_records = records.read_run(runs_dir / "a")
+    records.write_json(runs_dir / "a" / records.CONFIG_FILE, {**config, "git": {"commit": "abc", "dirty": True}})
+    warnings = []
+    report_runs(runs_dir, which="methods", warn=warnings.append)
+    assert [w for w in warnings if "uncommitted changes" in w] == [f"warning: {runs_dir / 'a'} was run from a tree with "
+                                                                   "uncommitted changes: no commit reproduces it"]
 
 
 def test_refiner_checkpoint_inside_a_run_is_not_a_run(runs_dir):

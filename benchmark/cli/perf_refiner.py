@@ -4,10 +4,12 @@ import json
 
 import click
 
+from benchmark import records
+
 
 @click.command(name="refiner")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
-@click.option("--preset", default="cpu", show_default=True, help="cpu or paper sizes.")
+@click.option("--preset", default="cpu", show_default=True, help="cpu, standard or paper sizes.")
 @click.option("--batch", type=int, default=None, help="Images per update (default: the preset's).")
 @click.option("--iters", type=int, default=10, show_default=True, help="Timed iterations (after 3 warm-up ones).")
 @click.option("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice).")
@@ -25,4 +27,4 @@ def command(device, preset, batch, iters, threads, no_compare):
     if threads is not None:
         torch.set_num_threads(threads)
     result = benchmark_refiner(resolve_device(device), preset=preset, batch=batch, iters=iters, compare_eager=not no_compare)
-    click.echo(json.dumps(result))
+    click.echo(json.dumps({**result, **records.git_state()}))

@@ -3,6 +3,8 @@
 import json
 
 import click
+
+from benchmark import records
 import torch
 
 from benchmark.simulator.params import STYLES
@@ -21,4 +23,4 @@ def command(device, count, style, batch, threads, use_compile):
     """Render COUNT simulated eyes and print throughput as JSON."""
     if threads:
         torch.set_num_threads(threads)
-    click.echo(json.dumps(measure_throughput(device, count, style, batch, use_compile)))
+    click.echo(json.dumps({**measure_throughput(device, count, style, batch, use_compile), **records.git_state()}))

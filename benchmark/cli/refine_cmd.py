@@ -11,7 +11,7 @@ from refiners.registry import REFINERS
 @click.option("--real", "real", required=True, help="Real source spec (images only; labels are never read), e.g. npz:dev.npz.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Checkpoint folder.")
 @click.option("--steps", type=int, default=None, help="Adversarial steps (default: the preset's).")
-@click.option("--preset", default="cpu", show_default=True, help="cpu (2-core CPU, ~1-2 min) or paper (the paper's sizes, GPU).")
+@click.option("--preset", default="cpu", show_default=True, help="cpu (2-core CPU, ~1-2 min), standard (the reference CPU protocol, ~5 min) or paper (the paper's sizes, GPU).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--n-synthetic", type=int, default=None, help="Use this many synthetic images (seeded draw); default all.")

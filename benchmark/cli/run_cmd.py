@@ -1,11 +1,52 @@
-"""`bench run`: parse options into a RunConfig and call benchmark.run.run_benchmark (no logic here)."""
+"""`bench run`: parse options into a RunConfig and call benchmark.run.run_benchmark (no logic here).
+
+The options that describe a run's data and sizes (`run_options`) are shared with `bench sweep`, so a sweep
+cell is configured exactly as a run is.
+"""
 
 import click
 
 from benchmark.calibration import CALIBRATION_KS
-from benchmark.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConfig, run_benchmark
 from benchmark.estimators import ESTIMATORS
+from benchmark.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConfig, run_benchmark
 from refiners.registry import REFINERS
+
+RUN_OPTIONS = [
+    click.option("--synthetic", default=None,
+                 help=f"Labelled synthetic source spec; {{n}} and {{seed}} are filled in with the run's image count "
+                      f"and seed [default: the built-in simulator, {DEFAULT_SYNTHETIC}]."),
+    click.option("--real", default=DEFAULT_REAL, show_default=True,
+                 help="Real images for the refiner (labels unused there). The default is the simulator's stand-in, "
+                      "not real data; e.g. npz:../shared/data/mpiigaze_p00/dev.npz for real eyes."),
+    click.option("--real-test", default=None,
+                 help="Labelled real test set; when absent, a fixed seeded part of --real is held out as the test set."),
+    click.option("--n-synthetic", type=int, default=None, help="Synthetic training images (default: the preset's)."),
+    click.option("--preset", type=click.Choice(list(PRESET_SIZES)), default="cpu", show_default=True,
+                 help="Sizes of data, refiner and estimators (cpu: the quick demo; standard: the reference CPU protocol)."),
+    click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda."),
+    click.option("--no-references", is_flag=True, help="Skip the reference rows (mean gaze, real-label ceiling)."),
+    click.option("--no-realism", is_flag=True, help="Skip the realism metrics (domain classifier, Fréchet, drift)."),
+    click.option("--no-calibration", is_flag=True,
+                 help="Skip few-shot calibration (keeps every test image evaluated; no calibration pool is held out)."),
+    click.option("--calibration-k", "calibration_ks", type=int, multiple=True, default=CALIBRATION_KS,
+                 show_default=True, help="Calibration eyes per person; repeat for several (--calibration-k 1 --calibration-k 9)."),
+]
+
+
+def run_options(command):
+    for option in reversed(RUN_OPTIONS):
+        command = option(command)
+    return command
+
+
+def config_from_options(*, estimators, synthetic, real, real_test, n_synthetic, preset, device, no_references,
+                        no_realism, no_calibration, calibration_ks, **run) -> RunConfig:
+    """The RunConfig of `run_options` values plus RunConfig fields given as they are (refiner, seed, out, ...)."""
+    return RunConfig(
+        estimators=tuple(estimators), synthetic=synthetic, real=real, real_test=real_test, n_synthetic=n_synthetic,
+        preset=preset, device=device, references=not no_references, realism=not no_realism,
+        calibration=not no_calibration, calibration_ks=tuple(sorted(set(calibration_ks))), **run,
+    )
 
 
 @click.command(name="run")
@@ -15,38 +56,15 @@ from refiners.registry import REFINERS
               help="A trained refiner folder from `bench refine`, used instead of training --refiner.")
 @click.option("--estimator", "estimators", multiple=True, default=("cnn",), show_default=True,
               help=f"Gaze estimator trained on the refined images: {', '.join(ESTIMATORS)}, or package.module:ClassName (repeatable).")
-@click.option("--synthetic", default=None,
-              help=f"Labelled synthetic source spec; {{n}} and {{seed}} are filled in with the run's image count and "
-                   f"seed [default: the built-in simulator, {DEFAULT_SYNTHETIC}].")
-@click.option("--real", default=DEFAULT_REAL, show_default=True,
-              help="Real images for the refiner (labels unused there). The default is the simulator's stand-in, "
-                   "not real data; e.g. npz:../shared/data/mpiigaze_p00/dev.npz for real eyes.")
-@click.option("--real-test", default=None,
-              help="Labelled real test set; when absent, a fixed seeded part of --real is held out as the test set.")
-@click.option("--n-synthetic", type=int, default=None, help="Synthetic training images (default: the preset's).")
-@click.option("--preset", type=click.Choice(list(PRESET_SIZES)), default="cpu", show_default=True,
-              help="Sizes of data, refiner and estimators.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@run_options
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="results/runs", show_default=True,
               help="Folder that receives one new folder per run.")
-@click.option("--no-references", is_flag=True, help="Skip the reference rows (mean gaze, real-label ceiling).")
-@click.option("--no-realism", is_flag=True, help="Skip the realism metrics (domain classifier, Fréchet, drift).")
-@click.option("--no-calibration", is_flag=True,
-              help="Skip few-shot calibration (keeps every test image evaluated; no calibration pool is held out).")
-@click.option("--calibration-k", "calibration_ks", type=int, multiple=True, default=CALIBRATION_KS, show_default=True,
-              help="Calibration eyes per person; repeat for several (--calibration-k 1 --calibration-k 9).")
-def command(refiner, refiner_checkpoint, estimators, synthetic, real, real_test, n_synthetic, preset, device, seed,
-            out, no_references, no_realism, no_calibration, calibration_ks):
+def command(refiner, refiner_checkpoint, seed, out, **options):
     """Refine synthetic eyes, train gaze estimators on them, and measure angular error on real eyes.
 
     The last line printed is the run folder.
     """
-    config = RunConfig(
-        refiner=refiner, refiner_checkpoint=refiner_checkpoint, estimators=tuple(estimators), synthetic=synthetic,
-        real=real, real_test=real_test, n_synthetic=n_synthetic, preset=preset, device=device, seed=seed, out=out,
-        references=not no_references, realism=not no_realism, calibration=not no_calibration,
-        calibration_ks=tuple(sorted(set(calibration_ks))),
-    )
+    config = config_from_options(refiner=refiner, refiner_checkpoint=refiner_checkpoint, seed=seed, out=out, **options)
     run_dir = run_benchmark(config, log=click.echo)
     click.echo(str(run_dir))

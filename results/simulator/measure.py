@@ -25,6 +25,7 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
 
+from benchmark import records
 from benchmark.data import EyeData, open_source
 from benchmark.gaze_cnn import GazeCNN
 from benchmark.images import to_model_tensor
@@ -171,6 +172,7 @@ def main() -> None:
     })}
     checks["learnt_cnn"] = learnt_cnn_diagnostic()
     checks["learnt_cnn_fda"] = learnt_cnn_diagnostic(refiner="fda")
+    checks["git"] = records.git_state()  # the commit that reproduces these numbers
     out = Path(__file__).with_name("checks.json")
     out.write_text(json.dumps(checks, indent=2) + "\n")
     print(json.dumps(checks, indent=2))

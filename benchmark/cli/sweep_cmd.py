@@ -1,0 +1,68 @@
+"""`bench sweep`: expand refiners x seeds into `bench run` cells and run them locally or on SLURM (no logic here)."""
+
+import os
+from pathlib import Path
+
+import click
+
+from benchmark import sweep
+from benchmark.cli.run_cmd import config_from_options, run_options
+from benchmark.errors import UserInputError
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+@click.command(name="sweep")
+@click.option("--refiner", "refiners", default="identity,simgan_local", show_default=True,
+              help="Comma-separated refiners; each (refiner, seed) is one cell, one `bench run`.")
+@click.option("--estimator", "estimators", default="cnn", show_default=True,
+              help="Comma-separated estimators; every cell trains all of them on its refined images.")
+@click.option("--seeds", default="0-4", show_default=True, help="Seeds, e.g. 0-4 or 0,2,5.")
+@run_options
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="The sweep's folder (run folders, logs).")
+@click.option("--launcher", type=click.Choice(sweep.LAUNCHERS), default="local", show_default=True)
+@click.option("--workers", type=int, default=None,
+              help="local: cells at once [default: cores / 2, fewer if the preset's memory per cell does not fit].")
+@click.option("--partition", default=None, help="slurm: partition.")
+@click.option("--time", "time_min", type=int, default=60, show_default=True, help="slurm: minutes per cell.")
+@click.option("--cpus", type=int, default=2, show_default=True, help="slurm: CPUs per cell (also its torch threads).")
+@click.option("--gpus", type=int, default=0, show_default=True, help="slurm: GPUs per cell.")
+@click.option("--array-parallelism", type=int, default=32, show_default=True, help="slurm: cells running at once.")
+@click.option("--status", "status_dir", type=click.Path(file_okay=False), default=None,
+              help="Show what is pending, running, done and failed in this sweep folder, and exit.")
+def command(refiners, estimators, seeds, out, launcher, workers, partition, time_min, cpus, gpus, array_parallelism,
+            status_dir, **options):
+    """Run a grid of refiners x seeds; cells already done with the same settings are skipped.
+
+    Start it again after a stop (or a failed cell) to finish only what is missing. `bench table OUT` reads the
+    sweep's folder like any folder of runs.
+    """
+    if status_dir:
+        for state, keys in sorted(sweep.status(Path(status_dir)).items()):
+            click.echo(f"{state}: {len(keys)}")
+            for key in sorted(keys):
+                click.echo(f"  {key}")
+        return
+    if not out:
+        raise UserInputError("bench sweep needs --out DIR, the folder that keeps the sweep's runs and logs.")
+    out_dir = Path(out)
+    base = config_from_options(estimators=_names(estimators), out=str(out_dir), **options)
+    cells = sweep.expand(base, _names(refiners), sweep.parse_seeds(seeds))
+    states = sweep.cell_states(out_dir, [cell for cell, _ in cells])
+    todo = [(cell, config) for cell, config in cells if states[cell.key] != "done"]
+    click.echo(f"{len(cells)} cells: {len(cells) - len(todo)} done, {len(todo)} to run ({launcher}).")
+    if launcher == "local":
+        sweep.write_manifest(out_dir, cells, launcher)
+        n_workers = workers or sweep.local_workers(base.preset)
+        threads = max(1, (os.cpu_count() or 1) // n_workers)
+        failures = sweep.run_local(todo, n_workers, threads, echo=click.echo) if todo else {}
+        if failures:
+            raise UserInputError(f"{len(failures)} of {len(todo)} cells failed ({', '.join(sorted(failures))}); "
+                                 f"their errors are in {out_dir / sweep.FAILED_DIR}. Run the same command to retry them.")
+    else:
+        jobs = sweep.submit_slurm(todo, out_dir, partition=partition, time_min=time_min, cpus=cpus, gpus=gpus,
+                                  array_parallelism=array_parallelism) if todo else {}
+        sweep.write_manifest(out_dir, cells, launcher, {"jobs": jobs})
+        click.echo(f"submitted {len(jobs)} cells; `bench sweep --status {out_dir}` shows their progress.")

@@ -1,0 +1,207 @@
+"""`bench sweep`: a grid of refiners x seeds (each cell one `bench run` with every estimator), run on local
+processes or submitted to SLURM through submitit, resumable and idempotent.
+
+A cell is one run because a run trains its refiner once and every estimator reads the same refined images.
+A cell counts as done when a run folder under the sweep's folder carries its refiner, seed and settings hash
+(records.new_run_dir names folders so) and a `done` marker; a started sweep skips those, so a sweep killed
+mid-way and started again finishes only what is missing. A failed cell writes `failed/<cell>.txt` with its
+error and does not stop the others; it is retried on the next start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from tqdm.auto import tqdm
+
+from benchmark import records
+from benchmark.errors import UserInputError
+from benchmark.run import RunConfig, run_benchmark, settings_hash
+
+MANIFEST = "sweep.json"
+FAILED_DIR = "failed"
+LOGS_DIR = "logs"
+SLURM_DIR = "slurm"
+LAUNCHERS = ("local", "slurm")
+#: Peak memory of one cell per preset, GB (measured with /usr/bin/time -v: cpu 1.1, standard in
+#: results/p00_standard/README.md), rounded up; the local launcher runs no more cells than fit beside each other.
+CELL_MEMORY_GB = {"cpu": 1.5, "standard": 4.0, "paper": 16.0}
+THREADS_PER_CELL = 2  # two threads keep a 2-core machine busy with one cell; more cores run more cells
+
+
+@dataclass(frozen=True)
+class Cell:
+    refiner: str
+    seed: int
+    digest: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.refiner}_seed{self.seed}_{self.digest}"
+
+    @property
+    def folder_tag(self) -> str:
+        """The end of its run folders' names (records.new_run_dir); the hash covers the refiner too."""
+        return f"seed{self.seed}_{self.digest}"
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'0-4' -> [0..4]; '0,2,5' and mixtures ('0-2,7') too."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            low, _, high = part.strip().partition("-")
+            seeds += list(range(int(low), int(high) + 1)) if high else [int(low)]
+    except ValueError:
+        raise UserInputError(f"--seeds {text!r}: expected seeds like 0-4 or 0,2,5.") from None
+    if not seeds or min(seeds) < 0:
+        raise UserInputError(f"--seeds {text!r}: expected at least one seed, none negative.")
+    return sorted(set(seeds))
+
+
+def expand(base: RunConfig, refiners: list[str], seeds: list[int]) -> list[tuple[Cell, RunConfig]]:
+    """Every (refiner, seed) cell with its RunConfig; the inputs are checked here, before anything runs."""
+    cells = []
+    for refiner in dict.fromkeys(refiners):
+        for seed in seeds:
+            config = dataclasses.replace(base, refiner=refiner, seed=seed, progress=False)
+            config.resolved()  # unknown presets, bad sizes: one sentence now rather than a failed cell later
+            cells.append((Cell(refiner, seed, settings_hash(config)), config))
+    return cells
+
+
+RUN_FOLDER_TAG = re.compile(r"_(seed\d+_[0-9a-f]{8})(?:_\d+)?$")  # TIME_REFINER_seedS_HASH[_N]
+
+
+def _run_dirs_by_tag(out: Path) -> dict[str, list[Path]]:
+    found: dict[str, list[Path]] = {}
+    for config_file in sorted(out.glob(f"*/{records.CONFIG_FILE}")):
+        match = RUN_FOLDER_TAG.search(config_file.parent.name)
+        if match:
+            found.setdefault(match.group(1), []).append(config_file.parent)
+    return found
+
+
+def cell_states(out: Path, cells: list[Cell]) -> dict[str, str]:
+    """done | failed | started (a folder without `done`: running, or killed) | pending, per cell key."""
+    by_tag = _run_dirs_by_tag(out) if out.is_dir() else {}
+    states = {}
+    for cell in cells:
+        dirs = by_tag.get(cell.folder_tag, [])
+        if any(records.is_done(d) for d in dirs):
+            states[cell.key] = "done"
+        elif (out / FAILED_DIR / f"{cell.key}.txt").is_file():
+            states[cell.key] = "failed"
+        elif dirs:
+            states[cell.key] = "started"
+        else:
+            states[cell.key] = "pending"
+    return states
+
+
+def run_cell(config: RunConfig, key: str, threads: int) -> str:
+    """One cell in its own process: a `bench run`, its log in logs/, a failure recorded in failed/."""
+    out = Path(config.out)
+    torch.set_num_threads(threads)
+    failed = out / FAILED_DIR / f"{key}.txt"
+    log_path = out / LOGS_DIR / f"{key}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a", encoding="utf-8") as log_file:
+        def log(message: str) -> None:
+            log_file.write(message + "\n")
+            log_file.flush()
+
+        try:
+            run_dir = run_benchmark(config, log=log)
+        except BaseException as exc:  # noqa: BLE001 - recorded for --status, then re-raised for the launcher
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            failed.write_text(f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}", encoding="utf-8")
+            raise
+    failed.unlink(missing_ok=True)
+    return str(run_dir)
+
+
+def local_workers(preset: str, cores: int | None = None, memory_gb: float | None = None) -> int:
+    """Cells that run at once: as many as cores allow at THREADS_PER_CELL threads each, and as fit in the
+    available memory at CELL_MEMORY_GB of the preset per cell; at least one."""
+    cores = cores or os.cpu_count() or 1
+    if memory_gb is None:
+        memory_gb = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    return max(1, min(cores // THREADS_PER_CELL, int(memory_gb // CELL_MEMORY_GB.get(preset, 4.0))))
+
+
+def write_manifest(out: Path, cells: list[tuple[Cell, RunConfig]], launcher: str, extra: dict | None = None) -> None:
+    manifest = {"launcher": launcher, "git": records.git_state(), **(extra or {}),
+                "cells": [{"key": c.key, "refiner": c.refiner, "seed": c.seed, "settings_hash": c.digest,
+                           "config": dataclasses.asdict(cfg)} for c, cfg in cells]}
+    records.write_json(out / MANIFEST, manifest)
+
+
+def read_manifest(out: Path) -> dict:
+    path = Path(out) / MANIFEST
+    if not path.is_file():
+        raise UserInputError(f"{out} holds no {MANIFEST}; expected a folder written by 'bench sweep --out'.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def status(out: Path) -> dict[str, list[str]]:
+    """Cell keys by state, read from the folder (and, for SLURM, the scheduler's view through submitit)."""
+    manifest = read_manifest(out)
+    cells = [Cell(c["refiner"], c["seed"], c["settings_hash"]) for c in manifest["cells"]]
+    states = cell_states(Path(out), cells)
+    jobs = manifest.get("jobs", {})
+    if jobs:  # a started or pending SLURM cell may be queued or running: ask the scheduler
+        import submitit
+
+        for key, job_id in jobs.items():
+            if states.get(key) in ("pending", "started"):
+                job = submitit.SlurmJob(folder=Path(out) / SLURM_DIR, job_id=job_id)
+                state = job.state.upper()
+                states[key] = "running" if state == "RUNNING" else "pending" if state == "PENDING" else states[key]
+    by_state: dict[str, list[str]] = {}
+    for key, state in states.items():
+        by_state.setdefault(state, []).append(key)
+    return by_state
+
+
+def run_local(cells: list[tuple[Cell, RunConfig]], workers: int, threads: int,
+              echo: Callable[[str], None] = print) -> dict[str, str]:
+    """Run the cells in `workers` processes with one progress bar; returns failures (key -> error)."""
+    failures: dict[str, str] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool, tqdm(total=len(cells), desc="sweep", unit="cell") as bar:
+        futures = {pool.submit(run_cell, config, cell.key, threads): cell for cell, config in cells}
+        for future in as_completed(futures):
+            cell = futures[future]
+            try:
+                future.result()
+            except Exception as exc:  # noqa: BLE001 - one failed cell never stops the others
+                failures[cell.key] = f"{type(exc).__name__}: {exc}"
+                echo(f"cell {cell.key} failed: {failures[cell.key]} (log: logs/{cell.key}.log)")
+            bar.update()
+    return failures
+
+
+def submit_slurm(cells: list[tuple[Cell, RunConfig]], out: Path, *, partition: str | None, time_min: int,
+                 cpus: int, gpus: int, array_parallelism: int, cluster: str = "slurm") -> dict[str, str]:
+    """Submit every cell as one job of a SLURM array through submitit; returns job ids by cell key.
+
+    `cluster="local"` is submitit's own local executor: the same submission code, run as local processes
+    (what the tests use)."""
+    import submitit
+
+    executor = submitit.AutoExecutor(folder=out / SLURM_DIR, cluster=cluster)
+    executor.update_parameters(timeout_min=time_min, cpus_per_task=cpus, gpus_per_node=gpus,
+                               slurm_array_parallelism=array_parallelism,
+                               **({"slurm_partition": partition} if partition else {}))
+    keys = [cell.key for cell, _ in cells]
+    jobs = executor.map_array(run_cell, [config for _, config in cells], keys, [cpus] * len(cells))
+    return {key: job.job_id for key, job in zip(keys, jobs)}

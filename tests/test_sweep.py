@@ -1,0 +1,102 @@
+"""`bench sweep`: grid expansion, skipping what is done, failed cells, kill-and-resume, and the SLURM path through
+submitit's own local executor."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from benchmark import records, sweep
+from benchmark.cli.main import cli
+from benchmark.errors import UserInputError
+from benchmark.run import RunConfig
+
+# Tiny cells: 300 renders, kNN, no realism, references or calibration: a few seconds each.
+TINY = ["--estimator", "knn", "--n-synthetic", "300", "--no-realism", "--no-references", "--no-calibration"]
+
+
+def _sweep(out, *args):
+    return CliRunner().invoke(cli, ["sweep", *TINY, "--out", str(out), *args])
+
+
+def _runs(out):
+    return sorted(p.name for p in Path(out).iterdir() if (p / records.CONFIG_FILE).is_file())
+
+
+def test_seeds_and_cells():
+    assert sweep.parse_seeds("0-2,7") == [0, 1, 2, 7]
+    with pytest.raises(UserInputError, match="expected seeds like"):
+        sweep.parse_seeds("a-b")
+    cells = sweep.expand(RunConfig(estimators=("knn",)), ["identity", "gaussian", "identity"], [0, 1])
+    assert [(c.refiner, c.seed) for c, _ in cells] == [("identity", 0), ("identity", 1), ("gaussian", 0), ("gaussian", 1)]
+    assert cells[0][0].digest == cells[1][0].digest != cells[2][0].digest  # seeds share a setting, refiners do not
+
+
+def test_a_sweep_runs_each_cell_once_and_a_second_start_runs_nothing(tmp_path):
+    result = _sweep(tmp_path, "--refiner", "identity,gaussian", "--seeds", "0-1")
+    assert result.exit_code == 0, result.output
+    assert "4 cells: 0 done, 4 to run" in result.output
+    first = _runs(tmp_path)
+    assert len(first) == 4 and all(records.is_done(tmp_path / name) for name in first)
+    again = _sweep(tmp_path, "--refiner", "identity,gaussian", "--seeds", "0-1")
+    assert "4 cells: 4 done, 0 to run" in again.output and _runs(tmp_path) == first
+    # another setting is another cell, never mistaken for a done one
+    other = _sweep(tmp_path, "--refiner", "identity", "--seeds", "0", "--calibration-k", "1")
+    assert "1 cells: 0 done, 1 to run" in other.output
+    status = CliRunner().invoke(cli, ["sweep", "--status", str(tmp_path)])
+    assert "done: 1" in status.output  # the manifest is the latest sweep's
+    table = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "methods"])
+    assert table.exit_code == 0 and "gaussian" in table.output
+
+
+def test_a_failed_cell_is_reported_and_does_not_stop_the_others(tmp_path):
+    result = _sweep(tmp_path, "--refiner", "identity,no_such_refiner", "--seeds", "0")
+    assert result.exit_code == 2
+    assert "1 of 2 cells failed (no_such_refiner_seed0_" in result.output
+    assert len(_runs(tmp_path)) == 1  # identity finished
+    failed = list((tmp_path / sweep.FAILED_DIR).glob("no_such_refiner_seed0_*.txt"))
+    assert len(failed) == 1 and "no_such_refiner" in failed[0].read_text()
+    status = CliRunner().invoke(cli, ["sweep", "--status", str(tmp_path)]).output
+    assert "done: 1" in status and "failed: 1" in status
+
+
+def test_a_killed_sweep_started_again_finishes_only_what_is_missing(tmp_path):
+    args = [sys.executable, "-m", "benchmark.cli.main", "sweep", *TINY, "--refiner", "identity", "--seeds", "0-2",
+            "--out", str(tmp_path)]
+    process = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:  # wait for the first finished cell (a state, not a time), then kill the whole sweep
+        while not any(records.is_done(tmp_path / name) for name in _runs(tmp_path)):
+            assert process.poll() is None, "the sweep ended before it could be killed"
+            time.sleep(0.2)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    done_before = {name for name in _runs(tmp_path) if records.is_done(tmp_path / name)}
+    assert 1 <= len(done_before) < 3
+    result = _sweep(tmp_path, "--refiner", "identity", "--seeds", "0-2")
+    assert result.exit_code == 0 and f"3 cells: {len(done_before)} done" in result.output
+    done_after = {name for name in _runs(tmp_path) if records.is_done(tmp_path / name)}
+    assert done_before < done_after and len(done_after) == 3  # the finished cells were not run again
+
+
+def test_the_slurm_path_runs_through_submitits_local_executor(tmp_path):
+    base = RunConfig(estimators=("knn",), n_synthetic=300, realism=False, references=False, calibration=False,
+                     out=str(tmp_path))
+    cells = sweep.expand(base, ["identity", "gaussian"], [0])
+    jobs = sweep.submit_slurm(cells, tmp_path, partition=None, time_min=5, cpus=1, gpus=0, array_parallelism=2,
+                              cluster="local")
+    assert set(jobs) == {cell.key for cell, _ in cells}
+    sweep.write_manifest(tmp_path, cells, "slurm", {"jobs": jobs})
+    import submitit
+
+    for job_id in jobs.values():  # the submitted jobs, found again by id in the sweep folder as --status does
+        submitit.LocalJob(folder=tmp_path / sweep.SLURM_DIR, job_id=job_id).result()
+    states = sweep.status(tmp_path)
+    assert set(states) == {"done"} and sorted(states["done"]) == sorted(jobs)
+    assert list((tmp_path / sweep.SLURM_DIR).glob("*_log.out"))  # submitit's per-cell logs
