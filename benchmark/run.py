@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import platform
+import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -435,8 +436,10 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
                       refined_hold if n_hold else refined_train, test_images)
 
     total = time.perf_counter() - started
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
     for record in method_records + reference_records:
         record["run_seconds"] = total
+        record["peak_rss_mb"] = peak_rss_mb  # the process's peak: one run per process under bench run and bench sweep
     records.write_json(run_dir / records.METRICS_FILE, method_records + reference_records)
     records.mark_done(run_dir)
     log(f"finished in {total:.0f} s")

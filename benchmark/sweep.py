@@ -177,7 +177,9 @@ def run_local(cells: list[tuple[Cell, RunConfig]], workers: int, threads: int,
               echo: Callable[[str], None] = print) -> dict[str, str]:
     """Run the cells in `workers` processes with one progress bar; returns failures (key -> error)."""
     failures: dict[str, str] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool, tqdm(total=len(cells), desc="sweep", unit="cell") as bar:
+    # A fresh process per cell: no memory carried from one cell to the next, and each run's peak_rss_mb is its own.
+    with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=1) as pool, \
+            tqdm(total=len(cells), desc="sweep", unit="cell") as bar:
         futures = {pool.submit(run_cell, config, cell.key, threads): cell for cell, config in cells}
         for future in as_completed(futures):
             cell = futures[future]
