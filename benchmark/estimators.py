@@ -12,6 +12,7 @@ from baselines.random_forest import RandomForestEstimator
 from benchmark import plugins
 from benchmark.errors import UserInputError
 from benchmark.estimator import GazeEstimator
+from benchmark.settings import checked
 from benchmark.gaze_cnn import GazeCNN
 
 ESTIMATORS: dict[str, type[GazeEstimator]] = {
@@ -26,13 +27,7 @@ def create_estimator(name: str, *, preset: str = "cpu", seed: int = 0, **overrid
     cls = plugins.resolve(name, ESTIMATORS, plugins.ESTIMATOR_GROUP, "Estimator", GazeEstimator)
     if preset not in cls.PRESETS:
         raise UserInputError(f"Unknown preset '{preset}' for estimator '{name}'; expected one of: {', '.join(cls.PRESETS)}.")
-    unknown = sorted(set(overrides) - set(cls.PRESETS[preset]))
-    if unknown:
-        raise UserInputError(
-            f"Unknown setting(s) {', '.join(unknown)} for estimator '{name}'; "
-            f"expected some of: {', '.join(cls.PRESETS[preset])}."
-        )
-    return cls(preset=preset, seed=seed, **overrides)
+    return cls(preset=preset, seed=seed, **checked("estimator", name, cls.PRESETS[preset], overrides))
 
 
 def available_estimators() -> list[plugins.Found]:

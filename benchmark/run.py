@@ -28,6 +28,8 @@ from benchmark.errors import UserInputError
 from benchmark.images import to_model_tensor, to_uint8
 from benchmark.calibration import CALIBRATION_DRAWS, CALIBRATION_KS, calibrated_errors
 from benchmark.metrics import angular_errors, bias_gain_corr, summarize_errors
+from benchmark.settings import RUN as RUN_SETTINGS
+from benchmark.settings import checked
 
 # The built-in simulator, sized to the run and drawn with the run's seed (its images are a function of seed, index).
 DEFAULT_SYNTHETIC = "sim?n={n}&seed={seed}"
@@ -88,14 +90,29 @@ class RunConfig:
     calibration: bool = True
     calibration_ks: tuple[int, ...] = CALIBRATION_KS
     calibration_draws: int = CALIBRATION_DRAWS
-    refiner_overrides: dict[str, Any] = field(default_factory=dict)
+    # Single settings over the preset's, by component: "run" (sizes), the refiner's name, an estimator's name
+    # (benchmark/settings.py; `--set cnn.epochs=10`).
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: bool = True
 
     def resolved(self) -> RunConfig:
         """A copy with every preset size filled in and the inputs checked."""
         if self.preset not in PRESET_SIZES:
             raise UserInputError(f"Unknown preset '{self.preset}'; expected one of {', '.join(PRESET_SIZES)}.")
-        sizes = {k: v if getattr(self, k) is None else getattr(self, k) for k, v in PRESET_SIZES[self.preset].items()}
+        components = {RUN_SETTINGS, self.refiner, *self.estimators}
+        strays = sorted(set(self.settings) - components)
+        if strays:
+            raise UserInputError(f"--set {strays[0]}.KEY=VALUE: {strays[0]} is not `run`, this run's refiner ({self.refiner}) or one "
+                                 f"of its estimators ({', '.join(self.estimators)}).")
+        if self.refiner_checkpoint and self.settings.get(self.refiner):
+            raise UserInputError(f"--set {self.refiner}.KEY=VALUE: a --refiner-checkpoint is trained already; its settings are fixed.")
+        preset_sizes = PRESET_SIZES[self.preset]
+        run_settings = checked("run sizes", RUN_SETTINGS, preset_sizes, self.settings.get(RUN_SETTINGS, {}))
+        for name, value in run_settings.items():
+            if getattr(self, name) is not None and getattr(self, name) != value:
+                raise UserInputError(f"--{name.replace('_', '-')} {getattr(self, name)} and --set run.{name}={value} "
+                                     "disagree; give one of them.")
+        sizes = {k: run_settings.get(k, v) if getattr(self, k) is None else getattr(self, k) for k, v in preset_sizes.items()}
         for name, value in sizes.items():
             if int(value) < 1:
                 raise UserInputError(f"--{name.replace('_', '-')} is {value}; expected a positive number of images.")
@@ -172,7 +189,8 @@ def _prepare(cfg: RunConfig) -> _Inputs:
     from benchmark.estimators import create_estimator
     from refiners.registry import create_refiner, load_refiner, read_training_data
 
-    estimators = {name: create_estimator(name, preset=cfg.preset, seed=cfg.seed) for name in cfg.estimators}
+    estimators = {name: create_estimator(name, preset=cfg.preset, seed=cfg.seed, **cfg.settings.get(name, {}))
+                  for name in cfg.estimators}
     if cfg.refiner_checkpoint:
         refiner = load_refiner(Path(cfg.refiner_checkpoint))
         trained_on = read_training_data(Path(cfg.refiner_checkpoint))
@@ -182,7 +200,7 @@ def _prepare(cfg: RunConfig) -> _Inputs:
                 "which this run would test on; train the refiner on other real images, or give a --real-test it never saw."
             )
     else:
-        refiner = create_refiner(cfg.refiner, preset=cfg.preset, seed=cfg.seed, **cfg.refiner_overrides)
+        refiner = create_refiner(cfg.refiner, preset=cfg.preset, seed=cfg.seed, **cfg.settings.get(cfg.refiner, {}))
     synthetic = open_source(cfg.synthetic)
     _require_labels(synthetic, "--synthetic", "(the estimators train on its labels)")
     real = open_source(cfg.real)

@@ -13,6 +13,7 @@ import torch
 from benchmark.atomic import write_atomic
 from benchmark.errors import UserInputError
 from benchmark.plugins import class_path
+from benchmark.settings import checked
 
 
 class Refiner(ABC):
@@ -82,13 +83,9 @@ def build_config(config_type: type, presets: dict[str, dict[str, Any]], preset: 
     """A config dataclass from a named preset plus overrides; unknown presets or fields are user errors."""
     if preset not in presets:
         raise UserInputError(f"Unknown preset '{preset}' for refiner '{refiner}'; expected one of {', '.join(presets)}.")
-    known = {f.name for f in dataclasses.fields(config_type)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise UserInputError(
-            f"Unknown setting(s) {', '.join(unknown)} for refiner '{refiner}'; expected some of {', '.join(sorted(known))}."
-        )
-    return config_type(**{**presets[preset], "preset": preset, **values})
+    defaults = {f.name: presets[preset].get(f.name, None if f.default is dataclasses.MISSING else f.default)
+                for f in dataclasses.fields(config_type) if f.name != "preset"}
+    return config_type(**{**presets[preset], "preset": preset, **checked("refiner", refiner, defaults, values)})
 
 
 def config_from_dict(config_type: type, values: dict[str, Any]):

@@ -151,7 +151,8 @@ def test_an_estimator_plugin_with_wrong_predictions_is_one_sentence(plugin_path,
     result = CliRunner().invoke(cli, ["run", "--refiner", "identity", "--estimator", "broken_plugins:WrongPredictions",
                                       *TINY_RUN[2:], "--out", str(tmp_path / "runs")])
     assert result.exit_code == 2, result.output
-    assert "Estimator 'wrong_predictions' predicted (1500, 3); expected a finite numpy array of shape (1500, 2)" in result.output
+    # 1500 held-out stand-in eyes, 60 of them the calibration pool
+    assert "Estimator 'wrong_predictions' predicted (1440, 3); expected a finite numpy array of shape (1440, 2)" in result.output
     assert done_runs(tmp_path / "runs") == []
 
 

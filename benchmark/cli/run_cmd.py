@@ -9,6 +9,7 @@ import click
 from benchmark.calibration import CALIBRATION_KS
 from benchmark.estimators import ESTIMATORS
 from benchmark.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConfig, run_benchmark
+from benchmark.settings import parse_assignments
 from refiners.registry import REFINERS
 
 RUN_OPTIONS = [
@@ -28,6 +29,9 @@ RUN_OPTIONS = [
     click.option("--no-realism", is_flag=True, help="Skip the realism metrics (domain classifier, Fréchet, drift)."),
     click.option("--no-calibration", is_flag=True,
                  help="Skip few-shot calibration (keeps every test image evaluated; no calibration pool is held out)."),
+    click.option("--set", "assignments", multiple=True, metavar="COMPONENT.KEY=VALUE",
+                 help="Change one setting of the preset (repeatable): run.n_synthetic=20000, cnn.epochs=10, "
+                      "simgan_local.self_reg_lambda=500; values are JSON or text (README: Configuration)."),
     click.option("--calibration-k", "calibration_ks", type=int, multiple=True, default=CALIBRATION_KS,
                  show_default=True, help="Calibration eyes per person; repeat for several (--calibration-k 1 --calibration-k 9)."),
 ]
@@ -40,12 +44,13 @@ def run_options(command):
 
 
 def config_from_options(*, estimators, synthetic, real, real_test, n_synthetic, preset, device, no_references,
-                        no_realism, no_calibration, calibration_ks, **run) -> RunConfig:
+                        no_realism, no_calibration, calibration_ks, assignments, **run) -> RunConfig:
     """The RunConfig of `run_options` values plus RunConfig fields given as they are (refiner, seed, out, ...)."""
     return RunConfig(
         estimators=tuple(estimators), synthetic=synthetic, real=real, real_test=real_test, n_synthetic=n_synthetic,
         preset=preset, device=device, references=not no_references, realism=not no_realism,
-        calibration=not no_calibration, calibration_ks=tuple(sorted(set(calibration_ks))), **run,
+        calibration=not no_calibration, calibration_ks=tuple(sorted(set(calibration_ks))),
+        settings=parse_assignments(assignments), **run,
     )
 
 

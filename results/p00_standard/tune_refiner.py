@@ -32,7 +32,7 @@ def main() -> None:
     for name, overrides in json.loads(args.settings).items():
         run_dir = run_benchmark(RunConfig(refiner=args.refiner, estimators=("knn",), real=REAL, preset=args.preset,
                                           seed=args.seed, out=args.runs, references=False,
-                                          refiner_overrides=overrides, progress=False))
+                                          settings={args.refiner: overrides}, progress=False))
         method = records.read_run(run_dir)[1][0]
         row = {"setting": name, "refiner": args.refiner, "overrides": overrides, "preset": args.preset,
                "seed": args.seed, "run_dir": str(run_dir), **{k: method[k] for k in KEPT}, **records.git_state()}

@@ -1,0 +1,66 @@
+"""`--set COMPONENT.KEY=VALUE`: the one way to change a preset's single numbers, checked before anything runs."""
+
+import pytest
+from click.testing import CliRunner
+
+from benchmark import records
+from benchmark.cli.main import cli
+from benchmark.errors import UserInputError
+from benchmark.settings import check_value, parse_assignments
+
+TINY = ["--no-realism", "--no-references", "--no-calibration"]
+
+
+def test_values_are_json_or_text():
+    assert parse_assignments(["cnn.epochs=10", "cnn.channels=[1, 2]", "cnn.augment=photometric", "x.flag=true"]) == {
+        "cnn": {"epochs": 10, "channels": [1, 2], "augment": "photometric"}, "x": {"flag": True}}
+    assert check_value("cnn", "lr", 1e-3, 2) == 2.0 and isinstance(check_value("cnn", "lr", 1e-3, 2), float)
+    assert check_value("cnn", "channels", (8, 8), [4, 4]) == (4, 4)
+
+
+@pytest.mark.parametrize("assignment, mentions", [
+    ("epochs=3", "expected COMPONENT.KEY=VALUE"),
+    ("cnn.epoch=3", "Unknown setting(s) epoch for estimator 'cnn'"),
+    ("cnn.epochs=2.5", "--set cnn.epochs=2.5: expected a whole number"),
+    ("cnn.epochs=0", "out of range; expected a number > 0"),
+    ("cnn.batch_norm=1", "expected true or false"),
+    ("cnn.channels=[8,8]", "expected a list of 5 values"),
+    ("gaussian.blur=1", "gaussian is not `run`, this run's refiner (identity)"),
+    ("identity.x=1", "Refiner 'identity' has no settings"),
+    ("run.n_tst=5", "Unknown setting(s) n_tst for run sizes"),
+    ("run.n_test=\"many\"", "expected a number like 1500"),
+])
+def test_bad_settings_are_one_sentence_and_exit_2(tmp_path, assignment, mentions):
+    result = CliRunner().invoke(cli, ["run", "--refiner", "identity", "--estimator", "cnn", *TINY, "--set", assignment,
+                                      "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2, result.output
+    assert mentions in result.output and result.output.count("\n") == 1
+    assert not (tmp_path / "runs").exists()
+
+
+def test_settings_reach_the_models_and_config_json_and_name_the_folder(tmp_path):
+    out = tmp_path / "runs"
+    for extra in ([], ["--set", "knn.n_neighbors=3", "--set", "run.n_synthetic=300"]):
+        result = CliRunner().invoke(cli, ["run", "--refiner", "identity", "--estimator", "knn", "--n-synthetic", "300",
+                                          *TINY, "--out", str(out), *extra])
+        assert result.exit_code == 0, result.output
+    plain, changed = (records.read_run(d)[0] for d in records.find_run_dirs(out))
+    assert plain["estimators"]["knn"]["n_neighbors"] == 10 and changed["estimators"]["knn"]["n_neighbors"] == 3
+    assert changed["run"]["settings"] == {"knn": {"n_neighbors": 3}, "run": {"n_synthetic": 300}}
+    assert plain["settings_hash"] != changed["settings_hash"]  # two settings never share a folder name
+    assert [d.name.endswith(c["settings_hash"]) for d, c in zip(records.find_run_dirs(out), (plain, changed))] == [True, True]
+
+
+def test_a_refiner_setting_reaches_the_refiner(tmp_path):
+    result = CliRunner().invoke(cli, ["run", "--refiner", "fda", "--estimator", "knn", "--n-synthetic", "300", *TINY,
+                                      "--set", "fda.betas=[0.01, 0.05]", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    config, _ = records.read_run(records.find_run_dirs(tmp_path)[0])
+    assert config["refiner"]["config"]["betas"] == [0.01, 0.05]
+
+
+def test_a_checkpoint_takes_no_refiner_settings(tmp_path):
+    from benchmark.run import RunConfig
+
+    with pytest.raises(UserInputError, match="its settings are fixed"):
+        RunConfig(refiner_checkpoint=str(tmp_path), settings={"simgan_local": {"lr": 1.0}}).resolved()
