@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmark import records
+from benchmark import fingerprints, records
 from benchmark.data import EyeData, EyeSource, open_source, parse_spec
 from benchmark.device import resolve_device, seed_everything
 from benchmark.errors import UserInputError
@@ -69,6 +69,7 @@ class RunConfig:
 
     refiner: str = "simgan_local"
     refiner_checkpoint: str | None = None  # a `bench refine` folder; replaces `refiner`
+    allow_unfingerprinted_checkpoint: bool = False  # test real eyes with a checkpoint that records no fingerprints
     estimators: tuple[str, ...] = ("cnn",)
     synthetic: str | None = None  # None: DEFAULT_SYNTHETIC with as many images as the run needs
     real: str = DEFAULT_REAL
@@ -168,17 +169,6 @@ class _Inputs:
     estimators: dict[str, Any]
 
 
-def _same_file(spec_a: str, spec_b: str) -> bool:
-    """Whether two specs read the same file or folder (which would put test images into training)."""
-    a, b = parse_spec(spec_a), parse_spec(spec_b)
-    if a.path is None or b.path is None:
-        return a.text == b.text
-    people_a, people_b = a.options.get("people"), b.options.get("people")
-    if people_a and people_b and not set(people_a.split(",")) & set(people_b.split(",")):
-        return False  # one MPIIGaze root, disjoint participants
-    return Path(a.path).expanduser().resolve() == Path(b.path).expanduser().resolve()
-
-
 def _require_labels(source: EyeSource, option: str, why: str) -> None:
     if not source.has_labels:
         raise UserInputError(f"{option} {source.name} has no gaze labels; expected a labelled set {why}.")
@@ -187,18 +177,12 @@ def _require_labels(source: EyeSource, option: str, why: str) -> None:
 def _prepare(cfg: RunConfig) -> _Inputs:
     """Every check a user can fail, before anything is written."""
     from benchmark.estimators import create_estimator
-    from refiners.registry import create_refiner, load_refiner, read_training_data
+    from refiners.registry import create_refiner, load_refiner
 
     estimators = {name: create_estimator(name, preset=cfg.preset, seed=cfg.seed, **cfg.settings.get(name, {}))
                   for name in cfg.estimators}
     if cfg.refiner_checkpoint:
         refiner = load_refiner(Path(cfg.refiner_checkpoint))
-        trained_on = read_training_data(Path(cfg.refiner_checkpoint))
-        if trained_on and _same_file(trained_on["real"], cfg.real_test or cfg.real):
-            raise UserInputError(
-                f"--refiner-checkpoint {cfg.refiner_checkpoint} was trained on the real images of {trained_on['real']}, "
-                "which this run would test on; train the refiner on other real images, or give a --real-test it never saw."
-            )
     else:
         refiner = create_refiner(cfg.refiner, preset=cfg.preset, seed=cfg.seed, **cfg.settings.get(cfg.refiner, {}))
     synthetic = open_source(cfg.synthetic)
@@ -206,11 +190,6 @@ def _prepare(cfg: RunConfig) -> _Inputs:
     real = open_source(cfg.real)
     rng = np.random.default_rng(cfg.split_seed)
     if cfg.real_test:
-        if _same_file(cfg.real, cfg.real_test):
-            raise UserInputError(
-                f"--real and --real-test both read {cfg.real_test}; leave --real-test out to hold a disjoint part of "
-                "--real out for the test, or give a test set the refiner does not see."
-            )
         test = open_source(cfg.real_test)
         _require_labels(test, "--real-test", "to measure angular error on")
         test_indices = np.sort(rng.choice(len(test), size=min(cfg.n_test, len(test)), replace=False))
@@ -241,7 +220,35 @@ def _prepare(cfg: RunConfig) -> _Inputs:
     needed = cfg.n_synthetic + (cfg.n_realism if cfg.realism else 0)
     if len(synthetic) < needed:
         raise UserInputError(f"--synthetic {synthetic.name} holds {len(synthetic)} images; this run needs {needed}.")
+    _refuse_shared_images(cfg, real, real_indices, test, np.concatenate([test_indices, calibration_indices]))
     return _Inputs(synthetic, real, test, real_indices, test_indices, calibration_indices, refiner, estimators)
+
+
+def _refuse_shared_images(cfg: RunConfig, real: EyeSource, real_indices: np.ndarray, test: EyeSource,
+                          labelled: np.ndarray) -> None:
+    """Refuse a test set that shares images, by content (benchmark/fingerprints.py), with what the refiner learns
+    from (--real) or learnt from (--refiner-checkpoint), whatever the specs say."""
+    if not cfg.real_test and not cfg.refiner_checkpoint:
+        return  # the test images are held out of --real by index: disjoint by construction
+    test_prints = fingerprints.fingerprints(to_model_tensor(test.read(labelled).images))
+    if cfg.refiner_checkpoint:
+        seen = fingerprints.load(Path(cfg.refiner_checkpoint))
+        if seen is None:
+            if test.is_stand_in or cfg.allow_unfingerprinted_checkpoint:
+                return
+            raise UserInputError(
+                f"--refiner-checkpoint {cfg.refiner_checkpoint} records no fingerprints of the real images it was trained "
+                f"on, so nothing shows it never saw the test images of {test.name}; retrain it with this version, or "
+                "pass --allow-unfingerprinted-checkpoint if you know they are disjoint.")
+        source = f"--refiner-checkpoint {cfg.refiner_checkpoint} was trained on"
+    else:
+        seen = fingerprints.fingerprints(to_model_tensor(real.read(real_indices).images))
+        source = f"--real {cfg.real} gives the refiner"
+    shared = fingerprints.shared(seen, test_prints)
+    if shared:
+        raise UserInputError(
+            f"{source} {shared} of the {len(test_prints)} test images of {test.name} (compared by image content); "
+            "leave --real-test out to hold a disjoint part of --real out, or test on real images the refiner never sees.")
 
 
 def _calibration_split(test: EyeSource, test_indices: np.ndarray, cfg: RunConfig, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -377,11 +384,12 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         real_images = to_model_tensor(inputs.real.read(inputs.real_indices).images)
         log(f"fitting refiner {refiner.name} on {len(syn_train)} synthetic + {len(real_images)} unlabelled real images")
         t0 = time.perf_counter()
-        refiner.fit(syn_train, real_images, device=device, out_dir=run_dir / "refiner", progress=cfg.progress)  # saves it
-        # Like `bench refine`: a later --refiner-checkpoint run/.../refiner must not test on these real images.
-        from refiners.registry import write_training_data
+        from refiners.training import fit_refiner
 
-        write_training_data(run_dir / "refiner", cfg.synthetic, cfg.real, len(syn_train), len(real_images))
+        # Like `bench refine`: the folder records the real images, so a later --refiner-checkpoint run/.../refiner
+        # refuses to test on them.
+        fit_refiner(refiner, syn_train, real_images, device=device, out_dir=run_dir / "refiner",
+                    synthetic_spec=cfg.synthetic, real_spec=cfg.real, progress=cfg.progress)
         refiner_seconds = time.perf_counter() - t0
         config_record["refiner"]["config"] = refiner.config  # now with what fitting chose
         records.write_json(run_dir / records.CONFIG_FILE, config_record)

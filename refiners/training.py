@@ -1,4 +1,4 @@
-"""Train a refiner from data-source specs: the library side of `bench refine`."""
+"""Refiner training, written once: `bench refine`, `bench run` and `bench turing make` all fit through `fit_refiner`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from benchmark import fingerprints
 from benchmark.data import open_source
 from benchmark.device import resolve_device
 from benchmark.errors import UserInputError
@@ -26,6 +27,22 @@ def load_images(spec: str, n: int | None, seed: int) -> torch.Tensor:
         np.random.default_rng(seed).choice(len(source), size=count, replace=False)
     )
     return to_model_tensor(source.read(indices).images)
+
+
+def fit_refiner(refiner: Refiner, synthetic: torch.Tensor, real: torch.Tensor, *, device: torch.device,
+                out_dir: Path | None = None, synthetic_spec: str = "", real_spec: str = "", resume: bool = False,
+                progress: bool = True) -> Refiner:
+    """Fit `refiner` on synthetic and unlabelled real images. With `out_dir` (a checkpoint folder) it first
+    records what it learns from: the specs and counts (training_data.json) and the real images' fingerprints,
+    which `bench run` compares with any real test set before using the checkpoint."""
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        write_training_data(out, synthetic_spec, real_spec, len(synthetic), len(real))
+        fingerprints.save(out, fingerprints.fingerprints(real))
+    refiner.fit(synthetic, real, device=device, out_dir=None if out_dir is None else Path(out_dir), resume=resume,
+                progress=progress)  # a refiner with an out_dir saves its final state there
+    return refiner
 
 
 def train_refiner_from_specs(
@@ -55,7 +72,5 @@ def train_refiner_from_specs(
     torch_device = resolve_device(device)
     synthetic = load_images(synthetic_spec, n_synthetic, seed)
     real = load_images(real_spec, None, seed)
-    out = Path(out_dir)
-    write_training_data(out, synthetic_spec, real_spec, len(synthetic), len(real))
-    model.fit(synthetic, real, device=torch_device, out_dir=out, resume=resume, progress=progress)  # saves its final state
-    return model
+    return fit_refiner(model, synthetic, real, device=torch_device, out_dir=Path(out_dir), synthetic_spec=synthetic_spec,
+                       real_spec=real_spec, resume=resume, progress=progress)

@@ -14,7 +14,6 @@ from benchmark.errors import UserInputError
 from benchmark import run as run_module
 from benchmark.run import RunConfig, run_benchmark
 from benchmark.tables import report_runs
-from refiners.training import train_refiner_from_specs
 
 N_SYNTHETIC = 300
 TINY = ["--n-synthetic", str(N_SYNTHETIC), "--estimator", "knn", "--estimator", "rf"]
@@ -93,27 +92,6 @@ def test_test_and_refiner_images_are_disjoint(data, finished_run):
     assert np.intersect1d(inputs.real_indices, inputs.test_indices).size == 0
     assert np.intersect1d(inputs.calibration_indices, np.r_[inputs.real_indices, inputs.test_indices]).size == 0
     assert set(predictions[:, 0].astype(int)) == set(inputs.test_indices)
-
-
-def test_refusals_that_would_mix_test_images_into_training(data, tmp_path):
-    base = dict(refiner="identity", estimators=("knn",), synthetic=data["synthetic"], n_synthetic=N_SYNTHETIC,
-                device="cpu", out=str(tmp_path / "runs"))
-    with pytest.raises(UserInputError, match="both read"):
-        run_benchmark(RunConfig(real=data["real"], real_test=data["real"], **base), log=lambda m: None)
-    # a refiner checkpoint records its real images; a run may not test on them
-    checkpoint = tmp_path / "gaussian"
-    train_refiner_from_specs("gaussian", data["synthetic"], data["real"], checkpoint, device="cpu", progress=False)
-    with pytest.raises(UserInputError, match="was trained on the real images"):
-        run_benchmark(RunConfig(**{**base, "refiner": "gaussian"}, refiner_checkpoint=str(checkpoint), real=data["real"]),
-                      log=lambda m: None)
-    assert not (tmp_path / "runs").exists()  # refused before anything was written
-    # the same holds for the refiner a run trained and kept in its folder
-    trained_in_run = RunConfig(**{**base, "refiner": "gaussian", "out": str(tmp_path / "trained")}, real=data["real"],
-                               references=False, realism=False, progress=False)
-    run_dir = run_benchmark(trained_in_run, log=lambda m: None)
-    with pytest.raises(UserInputError, match="was trained on the real images"):
-        run_benchmark(RunConfig(**{**base, "refiner": "gaussian"}, refiner_checkpoint=str(run_dir / "refiner"),
-                                real=data["real"]), log=lambda m: None)
 
 
 def test_too_small_test_set_is_refused_before_writing(data, tmp_path):

@@ -61,15 +61,18 @@ def config_from_options(*, estimators, synthetic, real, real_test, n_synthetic, 
               help="A trained refiner folder from `bench refine`, used instead of training --refiner.")
 @click.option("--estimator", "estimators", multiple=True, default=("cnn",), show_default=True,
               help=f"Gaze estimator trained on the refined images: {', '.join(ESTIMATORS)}, or package.module:ClassName (repeatable).")
+@click.option("--allow-unfingerprinted-checkpoint", is_flag=True,
+              help="Test real eyes with a --refiner-checkpoint that records no fingerprints of its real images.")
 @run_options
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="results/runs", show_default=True,
               help="Folder that receives one new folder per run.")
-def command(refiner, refiner_checkpoint, seed, out, **options):
+def command(refiner, refiner_checkpoint, allow_unfingerprinted_checkpoint, seed, out, **options):
     """Refine synthetic eyes, train gaze estimators on them, and measure angular error on real eyes.
 
     The last line printed is the run folder.
     """
-    config = config_from_options(refiner=refiner, refiner_checkpoint=refiner_checkpoint, seed=seed, out=out, **options)
+    config = config_from_options(refiner=refiner, refiner_checkpoint=refiner_checkpoint, seed=seed, out=out,
+                                 allow_unfingerprinted_checkpoint=allow_unfingerprinted_checkpoint, **options)
     run_dir = run_benchmark(config, log=click.echo)
     click.echo(str(run_dir))

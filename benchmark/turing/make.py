@@ -100,9 +100,9 @@ def refine_images(
             )
         _, synthetic_train = synthetic_source.sample(min(QUICK_TRAIN_IMAGES, len(synthetic_source)), seed)
         _, real_train = real_source.sample(min(QUICK_TRAIN_IMAGES, len(real_source)), seed)
-        refiner.fit(
-            to_model_tensor(synthetic_train.images), to_model_tensor(real_train.images), device=device, progress=True
-        )
+        from refiners.training import fit_refiner
+
+        fit_refiner(refiner, to_model_tensor(synthetic_train.images), to_model_tensor(real_train.images), device=device)
     from refiners.base import check_refined
 
     return check_refined(refiner, synthetic, refiner.refine(synthetic, device=device))
