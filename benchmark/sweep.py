@@ -139,10 +139,14 @@ def local_workers(preset: str, cores: int | None = None, memory_gb: float | None
     return max(1, min(cores // THREADS_PER_CELL, int(memory_gb // CELL_MEMORY_GB.get(preset, 4.0))))
 
 
-def write_manifest(out: Path, cells: list[tuple[Cell, RunConfig]], launcher: str, extra: dict | None = None) -> None:
-    manifest = {"launcher": launcher, "git": records.git_state(), **(extra or {}),
-                "cells": [{"key": c.key, "refiner": c.refiner, "seed": c.seed, "settings_hash": c.digest,
-                           "config": dataclasses.asdict(cfg)} for c, cfg in cells]}
+def write_manifest(out: Path, cells: list[tuple[Cell, RunConfig]], launcher: str, jobs: dict | None = None) -> None:
+    """Record the sweep's cells (added to those of earlier sweeps into the same folder) for --status."""
+    previous = json.loads((out / MANIFEST).read_text(encoding="utf-8")) if (out / MANIFEST).is_file() else {}
+    listed = {c["key"]: c for c in previous.get("cells", [])}
+    listed.update({c.key: {"key": c.key, "refiner": c.refiner, "seed": c.seed, "settings_hash": c.digest,
+                           "config": dataclasses.asdict(cfg)} for c, cfg in cells})
+    manifest = {"launcher": launcher, "git": records.git_state(), "jobs": {**previous.get("jobs", {}), **(jobs or {})},
+                "cells": list(listed.values())}
     records.write_json(out / MANIFEST, manifest)
 
 
@@ -164,8 +168,7 @@ def status(out: Path) -> dict[str, list[str]]:
 
         for key, job_id in jobs.items():
             if states.get(key) in ("pending", "started"):
-                job = submitit.SlurmJob(folder=Path(out) / SLURM_DIR, job_id=job_id)
-                state = job.state.upper()
+                state = submitit.SlurmJob(folder=Path(out) / SLURM_DIR, job_id=job_id).state.upper()
                 states[key] = "running" if state == "RUNNING" else "pending" if state == "PENDING" else states[key]
     by_state: dict[str, list[str]] = {}
     for key, state in states.items():

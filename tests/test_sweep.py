@@ -49,7 +49,7 @@ def test_a_sweep_runs_each_cell_once_and_a_second_start_runs_nothing(tmp_path):
     other = _sweep(tmp_path, "--refiner", "identity", "--seeds", "0", "--calibration-k", "1")
     assert "1 cells: 0 done, 1 to run" in other.output
     status = CliRunner().invoke(cli, ["sweep", "--status", str(tmp_path)])
-    assert "done: 1" in status.output  # the manifest is the latest sweep's
+    assert "done: 5" in status.output  # both sweeps into this folder
     table = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "methods"])
     assert table.exit_code == 0 and "gaussian" in table.output
 
@@ -92,7 +92,7 @@ def test_the_slurm_path_runs_through_submitits_local_executor(tmp_path):
     jobs = sweep.submit_slurm(cells, tmp_path, partition=None, time_min=5, cpus=1, gpus=0, array_parallelism=2,
                               cluster="local")
     assert set(jobs) == {cell.key for cell, _ in cells}
-    sweep.write_manifest(tmp_path, cells, "slurm", {"jobs": jobs})
+    sweep.write_manifest(tmp_path, cells, "slurm", jobs)
     import submitit
 
     for job_id in jobs.values():  # the submitted jobs, found again by id in the sweep folder as --status does

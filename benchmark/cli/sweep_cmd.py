@@ -64,5 +64,5 @@ def command(refiners, estimators, seeds, out, launcher, workers, partition, time
     else:
         jobs = sweep.submit_slurm(todo, out_dir, partition=partition, time_min=time_min, cpus=cpus, gpus=gpus,
                                   array_parallelism=array_parallelism) if todo else {}
-        sweep.write_manifest(out_dir, cells, launcher, {"jobs": jobs})
+        sweep.write_manifest(out_dir, cells, launcher, jobs)
         click.echo(f"submitted {len(jobs)} cells; `bench sweep --status {out_dir}` shows their progress.")
