@@ -1,9 +1,11 @@
 """`bench run` orchestration: refine synthetic eyes, train gaze estimators on them, test on real eyes.
 
-The only module that knows refiners, estimators and metrics together. Flow: open sources and check every
-user input -> create the run folder and write config.json -> fit (or load) the refiner on synthetic +
-unlabelled real images -> refine -> per estimator: fit on refined images with synthetic labels, predict the
-real test set -> reference rows -> realism metrics on held-out images -> plots -> metrics.json -> `done`.
+The only module that knows refiners, estimators and metrics together. Before anything is written, `_prepare`
+opens the sources and checks every user input (including that no test image is one the refiner sees). Then
+the run folder and config.json, and the named stages of `_run`: inputs (read images) -> refine (fit the
+refiner on synthetic + unlabelled real images unless it comes from a checkpoint; refine) -> estimate (per
+estimator: fit on refined images with synthetic labels, predict the test set and the calibration pool) ->
+references -> realism (on held-out images) -> views (plots); then metrics.json and `done`.
 """
 
 from __future__ import annotations
@@ -361,105 +363,55 @@ def run_benchmark(config: RunConfig, *, log: Callable[[str], None] = print) -> P
     return run_dir
 
 
+@dataclass
+class _Data:
+    """What the `inputs` stage reads: synthetic images (training and held out), the test set, the calibration pool."""
+
+    syn_train: torch.Tensor
+    syn_hold: torch.Tensor  # held-out synthetic images for the realism metrics (empty without them)
+    syn_gaze: np.ndarray
+    syn_hold_gaze: np.ndarray
+    test: EyeData
+    test_images: torch.Tensor
+    test_people: np.ndarray
+    calibration: EyeData | None
+    pool_people: np.ndarray
+
+
+@dataclass
+class _Refined:
+    """What the `refine` stage makes: the refined training and held-out images, and the training time."""
+
+    refiner: Any
+    train: torch.Tensor
+    hold: torch.Tensor
+    seconds: float
+
+
 def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, started: float, log, *,
          synthetic_setting: str, digest: str) -> None:
+    """The stages of a run, in order: inputs, refine, estimate, references, realism, views; then the records."""
     config_record = {**_config_record(cfg, inputs, device), "settings_hash": digest}
     records.write_json(run_dir / records.CONFIG_FILE, config_record)
     seed_everything(cfg.seed)
-    n_hold = cfg.n_realism if cfg.realism else 0
-    log(f"loading {cfg.n_synthetic + n_hold} synthetic, {len(inputs.real_indices)} unlabelled real "
-        f"and {len(inputs.test_indices)} test images")
-    _, synthetic = inputs.synthetic.sample(cfg.n_synthetic + n_hold, seed=cfg.seed)
-    syn_all = to_model_tensor(synthetic.images)
-    syn_train, syn_hold = syn_all[: cfg.n_synthetic], syn_all[cfg.n_synthetic:]
-    syn_gaze, syn_hold_gaze = synthetic.gaze[: cfg.n_synthetic], synthetic.gaze[cfg.n_synthetic:]
-    test: EyeData = inputs.test.read(inputs.test_indices)
-    test_images = to_model_tensor(test.images)
-    test_people = inputs.test.people(inputs.test_indices)
-    calibration = inputs.test.read(inputs.calibration_indices) if len(inputs.calibration_indices) else None
-    pool_people = inputs.test.people(inputs.calibration_indices)
-
-    refiner, refiner_seconds = inputs.refiner, 0.0
-    if refiner.needs_real_images and not cfg.refiner_checkpoint:
-        real_images = to_model_tensor(inputs.real.read(inputs.real_indices).images)
-        log(f"fitting refiner {refiner.name} on {len(syn_train)} synthetic + {len(real_images)} unlabelled real images")
-        t0 = time.perf_counter()
-        from refiners.training import fit_refiner
-
-        # Like `bench refine`: the folder records the real images, so a later --refiner-checkpoint run/.../refiner
-        # refuses to test on them.
-        fit_refiner(refiner, syn_train, real_images, device=device, out_dir=run_dir / "refiner",
-                    synthetic_spec=cfg.synthetic, real_spec=cfg.real, progress=cfg.progress)
-        refiner_seconds = time.perf_counter() - t0
-        config_record["refiner"]["config"] = refiner.config  # now with what fitting chose
-        records.write_json(run_dir / records.CONFIG_FILE, config_record)
-    from benchmark.estimators import check_predictions
-    from refiners.base import check_refined
-
-    refined_train = check_refined(refiner, syn_train, refiner.refine(syn_train, device=device))
-    refined_hold = check_refined(refiner, syn_hold, refiner.refine(syn_hold, device=device)) if n_hold else syn_hold
-
+    data = _stage_inputs(cfg, inputs, log)
+    refined = _stage_refine(cfg, inputs, data, device, run_dir, config_record, log)
     common = {
-        "refiner": refiner.name, "refiner_checkpoint": cfg.refiner_checkpoint, "synthetic": inputs.synthetic.name,
-        "real": inputs.real.name, "real_is_stand_in": bool(inputs.real.is_stand_in), "real_test": inputs.test.name,
-        "test_is_stand_in": bool(inputs.test.is_stand_in), "n_synthetic": cfg.n_synthetic,
+        "refiner": refined.refiner.name, "refiner_checkpoint": cfg.refiner_checkpoint,
+        "synthetic": inputs.synthetic.name, "real": inputs.real.name, "real_is_stand_in": bool(inputs.real.is_stand_in),
+        "real_test": inputs.test.name, "test_is_stand_in": bool(inputs.test.is_stand_in), "n_synthetic": cfg.n_synthetic,
         "synthetic_setting": synthetic_setting,
-        "n_test": int(len(test_images)), "seed": cfg.seed, "preset": cfg.preset, "device": str(device),
+        "n_test": int(len(data.test_images)), "seed": cfg.seed, "preset": cfg.preset, "device": str(device),
     }
-    method_records, errors_by_label, predictions = [], {}, []
-    for name, estimator in inputs.estimators.items():
-        log(f"training estimator {name} on {len(refined_train)} refined images")
-        t0 = time.perf_counter()
-        estimator.fit(refined_train, syn_gaze, device=device, progress=cfg.progress)
-        pred = check_predictions(estimator, len(test_images), estimator.predict(test_images, device=device)).astype(np.float64)
-        seconds = time.perf_counter() - t0
-        errors = angular_errors(pred, test.gaze)
-        extra = _person_metrics(errors, test_people)
-        if calibration is not None:
-            pool_pred = check_predictions(estimator, len(calibration.images),
-                                          estimator.predict(to_model_tensor(calibration.images), device=device))
-            extra["calibrated"] = calibrated_errors(pred, test.gaze, test_people, pool_pred, calibration.gaze, pool_people,
-                                                    ks=cfg.calibration_ks, draws=cfg.calibration_draws, seed=cfg.seed)
-        predictions_file = f"predictions_{name}.csv"
-        frame = _predictions_frame(inputs.test_indices, test.gaze, pred, errors)
-        records.write_csv(run_dir / predictions_file, frame)
-        predictions.append(frame.assign(label=f"{name} on {refiner.name}"))
-        errors_by_label[f"{name} on {refiner.name}"] = errors
-        method_records.append({"kind": "method", "estimator": name, **common, "n_train": int(len(refined_train)),
-                               **summarize_errors(errors), **bias_gain_corr(pred, test.gaze), **extra,
-                               "seconds": seconds, "refiner_seconds": refiner_seconds,
-                               "predictions_file": predictions_file})
-        log(f"  {name}: mean angular error {method_records[-1]['mean_angular_error_deg']:.2f} deg on {inputs.test.name}")
-
+    method_records, errors_by_label, predictions = _stage_estimate(cfg, inputs, data, refined, device, run_dir, common, log)
     reference_records = []
     if cfg.references:
-        from benchmark.references import mean_gaze_reference, real_label_ceiling
-
-        log("computing reference rows (mean gaze; real-label ceiling)")
-        ceiling, folds_how = real_label_ceiling(test_images, test.gaze, folds=cfg.ceiling_folds, seed=cfg.seed,
-                                                recordings=inputs.test.recordings(inputs.test_indices))
-        references = {"mean_gaze": (mean_gaze_reference(test.gaze), {}),
-                      "real_label_ceiling": (ceiling, {"ceiling_folds": f"{cfg.ceiling_folds} folds, {folds_how}"})}
-        for name, (errors, note) in references.items():
-            reference_records.append({"kind": "reference", "estimator": name, **common, "n_train": None,
-                                       **summarize_errors(errors), **_person_metrics(errors, test_people), **note})
-        errors_by_label["reference: mean gaze"] = references["mean_gaze"][0]
-
+        reference_records, errors_by_label["reference: mean gaze"] = _stage_references(cfg, inputs, data, common, log)
     if cfg.realism:
-        log("measuring realism on held-out images (domain classifier, Fréchet distance, gaze drift)")
-        n = min(len(syn_hold), len(test_images))  # equal-sized sets, so accuracies and distances compare
-        realism = _realism(cfg, device, syn_hold[:n], syn_hold_gaze[:n], refined_hold[:n], test_images[:n],
-                           syn_train, syn_gaze, log)
+        realism = _stage_realism(cfg, data, refined, device, log)
         for record in method_records:
             record.update(realism)
-
-    from benchmark import plots  # seaborn: imported only when a run draws, not for every `bench` command
-
-    plots.plot_cumulative_error(run_dir / "cumulative_error.png", errors_by_label,
-                                title=f"refiner {refiner.name}: cumulative angular error on the test set")
-    plots.plot_error_by_gaze(run_dir / "error_by_gaze.png", pd.concat(predictions, ignore_index=True))
-    _save_sample_grid(run_dir / "samples.png", syn_hold if n_hold else syn_train,
-                      refined_hold if n_hold else refined_train, test_images)
+    _stage_views(run_dir, data, refined, errors_by_label, predictions)
 
     total = time.perf_counter() - started
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
@@ -469,6 +421,116 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
     records.write_json(run_dir / records.METRICS_FILE, method_records + reference_records)
     records.mark_done(run_dir)
     log(f"finished in {total:.0f} s")
+
+
+def _stage_inputs(cfg: RunConfig, inputs: _Inputs, log) -> _Data:
+    n_hold = cfg.n_realism if cfg.realism else 0
+    log(f"loading {cfg.n_synthetic + n_hold} synthetic, {len(inputs.real_indices)} unlabelled real "
+        f"and {len(inputs.test_indices)} test images")
+    _, synthetic = inputs.synthetic.sample(cfg.n_synthetic + n_hold, seed=cfg.seed)
+    syn_all = to_model_tensor(synthetic.images)
+    test: EyeData = inputs.test.read(inputs.test_indices)
+    return _Data(
+        syn_train=syn_all[: cfg.n_synthetic], syn_hold=syn_all[cfg.n_synthetic:],
+        syn_gaze=synthetic.gaze[: cfg.n_synthetic], syn_hold_gaze=synthetic.gaze[cfg.n_synthetic:],
+        test=test, test_images=to_model_tensor(test.images), test_people=inputs.test.people(inputs.test_indices),
+        calibration=inputs.test.read(inputs.calibration_indices) if len(inputs.calibration_indices) else None,
+        pool_people=inputs.test.people(inputs.calibration_indices),
+    )
+
+
+def _stage_refine(cfg: RunConfig, inputs: _Inputs, data: _Data, device, run_dir: Path, config_record: dict,
+                  log) -> _Refined:
+    """Fit the refiner where it learns from real images (unless it comes from a checkpoint), then refine."""
+    from refiners.base import check_refined
+
+    refiner, seconds = inputs.refiner, 0.0
+    if refiner.needs_real_images and not cfg.refiner_checkpoint:
+        real_images = to_model_tensor(inputs.real.read(inputs.real_indices).images)
+        log(f"fitting refiner {refiner.name} on {len(data.syn_train)} synthetic + {len(real_images)} unlabelled real images")
+        t0 = time.perf_counter()
+        from refiners.training import fit_refiner
+
+        # Like `bench refine`: the folder records the real images, so a later --refiner-checkpoint run/.../refiner
+        # refuses to test on them.
+        fit_refiner(refiner, data.syn_train, real_images, device=device, out_dir=run_dir / "refiner",
+                    synthetic_spec=cfg.synthetic, real_spec=cfg.real, progress=cfg.progress)
+        seconds = time.perf_counter() - t0
+        config_record["refiner"]["config"] = refiner.config  # now with what fitting chose
+        records.write_json(run_dir / records.CONFIG_FILE, config_record)
+    train = check_refined(refiner, data.syn_train, refiner.refine(data.syn_train, device=device))
+    hold = check_refined(refiner, data.syn_hold, refiner.refine(data.syn_hold, device=device)) if len(data.syn_hold) else data.syn_hold
+    return _Refined(refiner, train, hold, seconds)
+
+
+def _stage_estimate(cfg: RunConfig, inputs: _Inputs, data: _Data, refined: _Refined, device, run_dir: Path,
+                    common: dict, log) -> tuple[list[dict], dict[str, np.ndarray], list[pd.DataFrame]]:
+    """Train every estimator on the refined images, predict the test set (and the calibration pool)."""
+    from benchmark.estimators import check_predictions
+
+    test = data.test
+    method_records, errors_by_label, predictions = [], {}, []
+    for name, estimator in inputs.estimators.items():
+        log(f"training estimator {name} on {len(refined.train)} refined images")
+        t0 = time.perf_counter()
+        estimator.fit(refined.train, data.syn_gaze, device=device, progress=cfg.progress)
+        pred = check_predictions(estimator, len(data.test_images), estimator.predict(data.test_images, device=device))
+        pred = pred.astype(np.float64)
+        seconds = time.perf_counter() - t0
+        errors = angular_errors(pred, test.gaze)
+        extra = _person_metrics(errors, data.test_people)
+        if data.calibration is not None:
+            pool_pred = check_predictions(estimator, len(data.calibration.images),
+                                          estimator.predict(to_model_tensor(data.calibration.images), device=device))
+            extra["calibrated"] = calibrated_errors(pred, test.gaze, data.test_people, pool_pred, data.calibration.gaze,
+                                                    data.pool_people, ks=cfg.calibration_ks, draws=cfg.calibration_draws,
+                                                    seed=cfg.seed)
+        predictions_file = f"predictions_{name}.csv"
+        frame = _predictions_frame(inputs.test_indices, test.gaze, pred, errors)
+        records.write_csv(run_dir / predictions_file, frame)
+        label = f"{name} on {refined.refiner.name}"
+        predictions.append(frame.assign(label=label))
+        errors_by_label[label] = errors
+        method_records.append({"kind": "method", "estimator": name, **common, "n_train": int(len(refined.train)),
+                               **summarize_errors(errors), **bias_gain_corr(pred, test.gaze), **extra,
+                               "seconds": seconds, "refiner_seconds": refined.seconds,
+                               "predictions_file": predictions_file})
+        log(f"  {name}: mean angular error {method_records[-1]['mean_angular_error_deg']:.2f} deg on {inputs.test.name}")
+    return method_records, errors_by_label, predictions
+
+
+def _stage_references(cfg: RunConfig, inputs: _Inputs, data: _Data, common: dict, log) -> tuple[list[dict], np.ndarray]:
+    """The mean-gaze reference and the real-label ceiling; returns their records and the mean-gaze errors."""
+    from benchmark.references import mean_gaze_reference, real_label_ceiling
+
+    log("computing reference rows (mean gaze; real-label ceiling)")
+    ceiling, folds_how = real_label_ceiling(data.test_images, data.test.gaze, folds=cfg.ceiling_folds, seed=cfg.seed,
+                                            recordings=inputs.test.recordings(inputs.test_indices))
+    references = {"mean_gaze": (mean_gaze_reference(data.test.gaze), {}),
+                  "real_label_ceiling": (ceiling, {"ceiling_folds": f"{cfg.ceiling_folds} folds, {folds_how}"})}
+    reference_records = [{"kind": "reference", "estimator": name, **common, "n_train": None, **summarize_errors(errors),
+                          **_person_metrics(errors, data.test_people), **note}
+                         for name, (errors, note) in references.items()]
+    return reference_records, references["mean_gaze"][0]
+
+
+def _stage_realism(cfg: RunConfig, data: _Data, refined: _Refined, device, log) -> dict[str, Any]:
+    log("measuring realism on held-out images (domain classifier, Fréchet distance, gaze drift)")
+    n = min(len(data.syn_hold), len(data.test_images))  # equal-sized sets, so accuracies and distances compare
+    return _realism(cfg, device, data.syn_hold[:n], data.syn_hold_gaze[:n], refined.hold[:n], data.test_images[:n],
+                    data.syn_train, data.syn_gaze, log)
+
+
+def _stage_views(run_dir: Path, data: _Data, refined: _Refined, errors_by_label: dict, predictions: list) -> None:
+    """The run's plots: cumulative error, error by gaze, and a grid of synthetic / refined / real eyes."""
+    from benchmark import plots  # seaborn: imported only when a run draws, not for every `bench` command
+
+    plots.plot_cumulative_error(run_dir / "cumulative_error.png", errors_by_label,
+                                title=f"refiner {refined.refiner.name}: cumulative angular error on the test set")
+    plots.plot_error_by_gaze(run_dir / "error_by_gaze.png", pd.concat(predictions, ignore_index=True))
+    held = len(data.syn_hold) > 0
+    _save_sample_grid(run_dir / "samples.png", data.syn_hold if held else data.syn_train,
+                      refined.hold if held else refined.train, data.test_images)
 
 
 def _save_sample_grid(path: Path, synthetic: torch.Tensor, refined: torch.Tensor, real: torch.Tensor,
