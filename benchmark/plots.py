@@ -97,7 +97,8 @@ def plot_cumulative_by_estimator(path: Path, predictions: pd.DataFrame, max_deg:
     ref_x, ref_y = cumulative_curve(mean_gaze, max_deg=max_deg)
     with sns.axes_style("whitegrid"):
         grid = sns.relplot(data=curves, x="distance from ground truth (deg)", y="percentage of images", hue="refiner",
-                           hue_order=sorted(curves["refiner"].unique()), style="n train" if sizes else None, col="estimator", kind="line", height=3.6, aspect=1.1,
+                           hue_order=sorted(curves["refiner"].unique()), style="n train" if sizes else None,
+                           col="estimator", kind="line", height=3.6, aspect=1.1,
                            facet_kws={"xlim": (0, max_deg), "ylim": (0, 100)})
         for ax in grid.axes.flat:
             ax.plot(ref_x, ref_y, color="black", linestyle="--", linewidth=1, label="mean-gaze reference")
@@ -109,8 +110,8 @@ def plot_cumulative_by_estimator(path: Path, predictions: pd.DataFrame, max_deg:
 
 def plot_calibration(path: Path, calibrated: pd.DataFrame) -> Path:
     """Error against the number of calibration eyes k (log axis; k=0 drawn at 0.5), one panel per estimator and
-    correction, one colour per refiner, seeds averaged (bars: spread over seeds). `calibrated` holds one row per
-    run, estimator, refiner, correction and k with an `error (deg)` column."""
+    correction, one colour per refiner, seeds averaged (band: one standard deviation over seeds). `calibrated` holds
+    one row per run, estimator, refiner, correction and k with an `error (deg)` column."""
     frame = calibrated.assign(x=calibrated["k"].where(calibrated["k"] > 0, 0.5))
     with sns.axes_style("whitegrid"):
         grid = sns.relplot(data=frame, x="x", y="error (deg)", hue="refiner", hue_order=sorted(frame["refiner"].unique()),

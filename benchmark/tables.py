@@ -321,10 +321,9 @@ def report_runs(runs_dir: Path, *, fmt: str = "markdown", which: str = "all", pl
     if plots_dir is not None:
         from benchmark.plots import plot_calibration, plot_runs
 
-        paths = plot_runs(Path(plots_dir), run_records.read_predictions(records))
-        calibrated = calibration_long(records)
+        calibrated = calibration_long(records)  # from the records alone: drawn even where predictions are not kept
         if not calibrated.empty:
-            paths.append(plot_calibration(Path(plots_dir) / "calibration_curve.png", calibrated))
-        for path in paths:
+            warn(f"wrote {plot_calibration(Path(plots_dir) / 'calibration_curve.png', calibrated)}")
+        for path in plot_runs(Path(plots_dir), run_records.read_predictions(records)):
             warn(f"wrote {path}")
     return text
