@@ -66,7 +66,8 @@ def calibrated_errors(
     for k in ks:
         per_draw = {kind: [] for kind in CORRECTIONS}
         for _ in range(draws):
-            picks = {person: rng.choice(np.flatnonzero(person_pool == person), size=k, replace=False) for person in people}
+            picks = {person: rng.choice(np.flatnonzero(person_pool == person), size=k, replace=False)
+                     for person in people}
             for kind in CORRECTIONS:
                 corrected = np.empty_like(np.asarray(pred_eval, np.float64))
                 for person, chosen in picks.items():

@@ -103,8 +103,8 @@ def plot_cumulative_by_estimator(path: Path, predictions: pd.DataFrame, max_deg:
         for ax in grid.axes.flat:
             ax.plot(ref_x, ref_y, color="black", linestyle="--", linewidth=1, label="mean-gaze reference")
         grid.axes.flat[0].legend(loc="lower right", fontsize="small", handles=grid.axes.flat[0].get_lines()[-1:])
-        grid.figure.suptitle("Cumulative angular error on the real test set, seeds pooled (dashed: mean-gaze reference)",
-                             y=1.03)
+        grid.figure.suptitle("Cumulative angular error on the real test set, seeds pooled "
+                             "(dashed: mean-gaze reference)", y=1.03)
     return _save(grid.figure, path)
 
 
@@ -115,8 +115,8 @@ def plot_calibration(path: Path, calibrated: pd.DataFrame) -> Path:
     frame = calibrated.assign(x=calibrated["k"].where(calibrated["k"] > 0, 0.5))
     with sns.axes_style("whitegrid"):
         grid = sns.relplot(data=frame, x="x", y="error (deg)", hue="refiner", hue_order=sorted(frame["refiner"].unique()),
-                           col="estimator", row="correction",
-                           kind="line", marker="o", errorbar="sd", height=3.4, aspect=1.1)
+                           col="estimator", row="correction", kind="line", marker="o", errorbar="sd", height=3.4,
+                           aspect=1.1)
         ticks = sorted(frame["x"].unique())
         for ax in grid.axes.flat:
             ax.set_xscale("log")

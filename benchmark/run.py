@@ -102,13 +102,13 @@ class RunConfig:
         """A copy with every preset size filled in and the inputs checked."""
         if self.preset not in PRESET_SIZES:
             raise UserInputError(f"Unknown preset '{self.preset}'; expected one of {', '.join(PRESET_SIZES)}.")
-        components = {RUN_SETTINGS, self.refiner, *self.estimators}
-        strays = sorted(set(self.settings) - components)
+        strays = sorted(set(self.settings) - {RUN_SETTINGS, self.refiner, *self.estimators})
         if strays:
-            raise UserInputError(f"--set {strays[0]}.KEY=VALUE: {strays[0]} is not `run`, this run's refiner ({self.refiner}) or one "
-                                 f"of its estimators ({', '.join(self.estimators)}).")
+            raise UserInputError(f"--set {strays[0]}.KEY=VALUE: {strays[0]} is not `run`, this run's refiner "
+                                 f"({self.refiner}) or one of its estimators ({', '.join(self.estimators)}).")
         if self.refiner_checkpoint and self.settings.get(self.refiner):
-            raise UserInputError(f"--set {self.refiner}.KEY=VALUE: a --refiner-checkpoint is trained already; its settings are fixed.")
+            raise UserInputError(f"--set {self.refiner}.KEY=VALUE: a --refiner-checkpoint is trained already; "
+                                 "its settings are fixed.")
         preset_sizes = PRESET_SIZES[self.preset]
         run_settings = checked("run sizes", RUN_SETTINGS, preset_sizes, self.settings.get(RUN_SETTINGS, {}))
         for name, value in run_settings.items():
