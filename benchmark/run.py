@@ -402,6 +402,7 @@ def _run(cfg: RunConfig, inputs: _Inputs, device: torch.device, run_dir: Path, s
         "real_test": inputs.test.name, "test_is_stand_in": bool(inputs.test.is_stand_in), "n_synthetic": cfg.n_synthetic,
         "synthetic_setting": synthetic_setting,
         "n_test": int(len(data.test_images)), "seed": cfg.seed, "preset": cfg.preset, "device": str(device),
+        **config_record["git"],  # commit and dirty flag in every record, as in config.json
     }
     method_records, errors_by_label, predictions = _stage_estimate(cfg, inputs, data, refined, device, run_dir, common, log)
     reference_records = []
