@@ -130,12 +130,23 @@ def run_cell(config: RunConfig, key: str, threads: int) -> str:
     return str(run_dir)
 
 
+def _available_memory_gb() -> float:
+    """MemAvailable (free plus reclaimable cache) on Linux; free pages elsewhere."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 2**20  # kB
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+
+
 def local_workers(preset: str, cores: int | None = None, memory_gb: float | None = None) -> int:
     """Cells that run at once: as many as cores allow at THREADS_PER_CELL threads each, and as fit in the
     available memory at CELL_MEMORY_GB of the preset per cell; at least one."""
     cores = cores or os.cpu_count() or 1
     if memory_gb is None:
-        memory_gb = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+        memory_gb = _available_memory_gb()
     return max(1, min(cores // THREADS_PER_CELL, int(memory_gb // CELL_MEMORY_GB.get(preset, 4.0))))
 
 

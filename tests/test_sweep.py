@@ -100,3 +100,9 @@ def test_the_slurm_path_runs_through_submitits_local_executor(tmp_path):
     states = sweep.status(tmp_path)
     assert set(states) == {"done"} and sorted(states["done"]) == sorted(jobs)
     assert list((tmp_path / sweep.SLURM_DIR).glob("*_log.out"))  # submitit's per-cell logs
+
+
+def test_local_parallelism_is_bounded_by_cores_and_memory():
+    assert sweep.local_workers("standard", cores=16, memory_gb=100) == 8  # 2 threads a cell
+    assert sweep.local_workers("standard", cores=16, memory_gb=10) == 2  # 4 GB a standard cell
+    assert sweep.local_workers("paper", cores=2, memory_gb=1) == 1  # never fewer than one
