@@ -64,3 +64,19 @@ def test_a_checkpoint_takes_no_refiner_settings(tmp_path):
 
     with pytest.raises(UserInputError, match="its settings are fixed"):
         RunConfig(refiner_checkpoint=str(tmp_path), settings={"simgan_local": {"lr": 1.0}}).resolved()
+
+
+def test_the_standard_preset_runs_end_to_end_at_tiny_sizes(tmp_path):
+    """The reference protocol's own settings (half-width CNN, 600-step SimGAN) with its sizes cut by --set."""
+    tiny = ["run.n_synthetic=256", "run.n_probe=256", "run.n_realism=40", "run.n_test=200", "cnn.epochs=1",
+            "simgan_local.pretrain_refiner_steps=2", "simgan_local.pretrain_discriminator_steps=1",
+            "simgan_local.adversarial_steps=2"]
+    result = CliRunner().invoke(cli, ["run", "--preset", "standard", "--refiner", "simgan_local", "--estimator", "cnn",
+                                      "--estimator", "knn", "--out", str(tmp_path),
+                                      *[arg for setting in tiny for arg in ("--set", setting)]])
+    assert result.exit_code == 0, result.output
+    config, rows = records.read_run(records.find_run_dirs(tmp_path)[0])
+    assert config["estimators"]["cnn"]["channels"] == [16, 16, 32, 48, 96] and config["estimators"]["cnn"]["epochs"] == 1
+    assert config["refiner"]["config"]["adversarial_steps"] == 2 and config["refiner"]["config"]["preset"] == "standard"
+    method = next(r for r in rows if r["estimator"] == "cnn")
+    assert method["preset"] == "standard" and method["n_train"] == 256 and set(method["calibrated"]) == {"offset", "affine"}
