@@ -133,8 +133,7 @@ def read_runs(runs_dir: Path) -> pd.DataFrame:
         if git.get("dirty"):
             warnings.warn(f"{run_dir} was run from a tree with uncommitted changes: no commit reproduces it", stacklevel=2)
         for record in records:
-            rows.append({**record, "run": run_dir.name, "run_dir": str(run_dir), "commit": git.get("commit"),
-                         "dirty": git.get("dirty")})
+            rows.append({**record, "run": run_dir.name, "run_dir": str(run_dir)})  # records carry commit and dirty
     if not rows:
         raise UserInputError(f"Runs folder {runs_dir} holds no complete run; expected folders written by 'bench run'.")
     return pd.DataFrame(rows)
