@@ -13,8 +13,9 @@ from refiners.simgan_local import SimGANLocalRefiner
 WARMUP_ITERS = 3  # the first iterations pay for oneDNN primitive creation / CUDA autotuning / compilation
 
 
-def _measure(refiner: SimGANLocalRefiner, device: torch.device, batch: int, iters: int, seed: int) -> float:
-    """Images per second of `iters` iterations, counting the `batch` images each update processes."""
+def _measure(refiner: SimGANLocalRefiner, device: torch.device, batch: int, iters: int, seed: int) -> tuple[float, float]:
+    """Images per second of `iters` iterations, counting the `batch` images each update processes, and the
+    seconds the warm-up iterations took (with torch.compile, mostly compiling)."""
     generator = torch.Generator().manual_seed(seed)
     data = (torch.rand(4 * batch, 1, *refiner._config.image_size, generator=generator) * 2 - 1).to(device)
     data = data.contiguous(memory_format=refiner._memory_format(device))
@@ -24,23 +25,27 @@ def _measure(refiner: SimGANLocalRefiner, device: torch.device, batch: int, iter
         refiner.refiner_update(refiner._batch(data, batch), adversarial=True)
         refiner.discriminator_update(data, data)
 
+    start = time.perf_counter()
     for _ in range(WARMUP_ITERS):
         iteration()
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+    warmup_s = time.perf_counter() - start
     start = time.perf_counter()
     for _ in range(iters):
         iteration()
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-    return 2 * batch * iters / (time.perf_counter() - start)
+    return round(2 * batch * iters / (time.perf_counter() - start), 1), round(warmup_s, 1)
 
 
 def benchmark_refiner(
     device: torch.device, *, preset: str = "cpu", batch: int | None = None, iters: int = 10, seed: int = 0,
     compare_eager: bool = True,
 ) -> dict[str, Any]:
-    """The fast path's images/s and peak memory, and (optionally) plain fp32 eager contiguous at the same sizes."""
+    """The fast path's images/s and peak memory; with `compare_eager`, in the same process and at the same sizes,
+    plain fp32 eager contiguous and, where the preset does not compile already, the fast path under torch.compile
+    (the compile itself happens in the warm-up iterations and is timed separately)."""
     overrides = {} if batch is None else {"batch_size": batch}
     fast = SimGANLocalRefiner.from_preset(preset, seed=seed, **overrides)
     cfg = fast._config
@@ -58,20 +63,26 @@ def benchmark_refiner(
         "fast_path": {
             "dtype": "bf16 autocast" if device.type == "cuda" else "fp32",
             "memory_format": "channels_last",
-            "compiled": bool(cfg.compile and device.type == "cuda"),
+            "compiled": cfg.compile,
         },
     }
-    result["fast_path"]["images_per_s"] = round(_measure(fast, device, cfg.batch_size, iters, seed), 1)
+    result["fast_path"]["images_per_s"], result["fast_path"]["warmup_s"] = _measure(fast, device, cfg.batch_size, iters, seed)
     if device.type == "cuda":
         result["peak_memory_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
     if compare_eager:
         eager = SimGANLocalRefiner.from_preset(preset, seed=seed, **overrides)
         eager.fast_path = False
-        speed = _measure(eager, device, cfg.batch_size, iters, seed)
+        speed, warmup = _measure(eager, device, cfg.batch_size, iters, seed)
         result["fp32_eager"] = {
-            "dtype": "fp32", "memory_format": "contiguous", "compiled": False, "images_per_s": round(speed, 1)
+            "dtype": "fp32", "memory_format": "contiguous", "compiled": False, "images_per_s": speed, "warmup_s": warmup
         }
         result["speedup_vs_fp32_eager"] = round(result["fast_path"]["images_per_s"] / speed, 3)
+        if not cfg.compile:
+            compiled = SimGANLocalRefiner.from_preset(preset, seed=seed, **overrides, compile=True)
+            speed_compiled, warmup = _measure(compiled, device, cfg.batch_size, iters, seed)
+            result["fast_path_compiled"] = {**result["fast_path"], "compiled": True, "images_per_s": speed_compiled,
+                                            "warmup_s": warmup}
+            result["compiled_speedup_vs_fp32_eager"] = round(speed_compiled / speed, 3)
     if device.type == "cpu":
         # ru_maxrss is KiB on Linux: the whole process's peak, the only CPU peak worth quoting.
         result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -155,3 +155,17 @@ def test_gaussian_set_strength_and_size_mismatch():
     assert 0 < out[0, 0, 17, 27] < 1 and out[0, 0, 17, 28] > 0  # blurred, no noise
     with pytest.raises(UserInputError, match="same size"):
         refiner.fit(x, torch.zeros(2, 1, 36, 60), device=torch.device("cpu"))
+
+
+def test_compile_setting_wraps_the_training_networks_on_cpu_too():
+    from refiners.simgan_local import SimGANLocalRefiner
+
+    cpu = torch.device("cpu")
+    compiled = SimGANLocalRefiner.from_preset("cpu", compile=True)
+    compiled.prepare_training(cpu)
+    assert isinstance(compiled._train_r, torch._dynamo.eval_frame.OptimizedModule)
+    assert isinstance(compiled._train_d, torch._dynamo.eval_frame.OptimizedModule)
+    eager = SimGANLocalRefiner.from_preset("cpu", compile=True)
+    eager.fast_path = False  # `bench perf refiner`'s plain fp32 eager comparison
+    eager.prepare_training(cpu)
+    assert eager._train_r is eager.refiner_net and eager._train_d is eager.discriminator

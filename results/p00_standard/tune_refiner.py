@@ -17,7 +17,7 @@ from benchmark.run import RunConfig, run_benchmark
 HERE = Path(__file__).resolve().parent
 REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"
 KEPT = ("mean_angular_error_deg", "domain_accuracy_pct", "frechet_real_refined", "frechet_real_synthetic",
-        "gaze_drift_mean_deg", "refiner_seconds")
+        "gaze_drift_mean_deg", "refiner_seconds", "commit", "dirty")  # the run's own commit, not this script's at the end
 
 
 def main() -> None:
@@ -35,7 +35,7 @@ def main() -> None:
                                           settings={args.refiner: overrides}, progress=False))
         method = records.read_run(run_dir)[1][0]
         row = {"setting": name, "refiner": args.refiner, "overrides": overrides, "preset": args.preset,
-               "seed": args.seed, "run_dir": str(run_dir), **{k: method[k] for k in KEPT}, **records.git_state()}
+               "seed": args.seed, "run_dir": str(run_dir), **{k: method[k] for k in KEPT}}
         print(json.dumps(row), flush=True)
         with open(args.out, "a") as f:
             f.write(json.dumps(row) + "\n")
