@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# CPU throughput figures in results/perf/cpu.jsonl. Run from the repository root on an otherwise idle machine:
-#   bash results/perf/measure_cpu.sh
+# CPU throughput figures: the renderer in results/perf/cpu.jsonl, one SimGAN iteration in
+# results/perf/refiner_cpu.jsonl. Run from the repository root on an otherwise idle machine:
+#   bash results/perf/measure_cpu.sh [simulator|refiner]   (both when no part is named)
 set -euo pipefail
+part=${1:-all}
+if [[ $part == all || $part == simulator ]]; then
 out=results/perf/cpu.jsonl
 : > "$out"
 for batch in 512 1024 2048; do
@@ -17,5 +20,14 @@ for batch in 512 1024; do
     bench perf simulator --device cpu --n 30720 --threads 2 --batch "$batch" --compile >> "$out"
   done
 done
-bench perf refiner --device cpu --preset cpu --iters 10 --threads 2 >> "$out"
-bench perf refiner --device cpu --preset paper --batch 32 --iters 5 --threads 2 >> "$out"
+fi
+if [[ $part == all || $part == refiner ]]; then
+# Each line times fp32 eager, the fast path (channels_last) and the fast path under torch.compile in one
+# process; the compile happens in the warm-up iterations (warmup_s). The cpu and standard presets share sizes.
+out=results/perf/refiner_cpu.jsonl
+: > "$out"
+for repeat in 1 2 3; do
+  bench perf refiner --device cpu --preset standard --iters 30 --threads 2 >> "$out"
+done
+bench perf refiner --device cpu --preset paper --batch 32 --iters 10 --threads 2 >> "$out"
+fi
