@@ -37,6 +37,7 @@ def main() -> None:
     train = open_source(f"sim?n={args.n}&seed=3").load()
     images = to_model_tensor(train.images)
     tests = {"held_out_renders": open_source(HELD_OUT).load(), "real_p00_dev": open_source(REAL).load()}
+    rows = []
     for name, settings in json.loads(args.settings).items():
         for seed in (int(s) for s in args.seeds.split(",")):
             cnn = GazeCNN(preset="cpu", seed=seed, **settings)
@@ -50,8 +51,11 @@ def main() -> None:
                                   **{k: round(v, 3) for k, v in bias_gain_corr(predicted, data.gaze).items()}}
             row.update(git_state())
             print(json.dumps(row), flush=True)
-            with open(args.out, "a") as f:
-                f.write(json.dumps(row) + "\n")
+            rows.append(row)
+
+    # Appended only at the end: the file is tracked, and a run after an append would record a dirty tree.
+    with open(args.out, "a") as f:
+        f.writelines(json.dumps(row) + "\n" for row in rows)
 
 
 if __name__ == "__main__":

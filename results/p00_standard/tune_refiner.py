@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--runs", default="/tmp/tune_refiner_runs", help="where the run folders go (not committed)")
     parser.add_argument("--out", default=str(HERE / "tune_refiner.jsonl"))
     args = parser.parse_args()
+    rows = []
     for name, overrides in json.loads(args.settings).items():
         run_dir = run_benchmark(RunConfig(refiner=args.refiner, estimators=("knn",), real=REAL, preset=args.preset,
                                           seed=args.seed, out=args.runs, references=False,
@@ -37,8 +38,11 @@ def main() -> None:
         row = {"setting": name, "refiner": args.refiner, "overrides": overrides, "preset": args.preset,
                "seed": args.seed, "run_dir": str(run_dir), **{k: method[k] for k in KEPT}}
         print(json.dumps(row), flush=True)
-        with open(args.out, "a") as f:
-            f.write(json.dumps(row) + "\n")
+        rows.append(row)
+
+    # Appended only at the end: the file is tracked, and a run after an append would record a dirty tree.
+    with open(args.out, "a") as f:
+        f.writelines(json.dumps(row) + "\n" for row in rows)
 
 
 if __name__ == "__main__":
