@@ -13,6 +13,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from benchmark.atomic import write_atomic
 
 LOG_FILE = "training_log.jsonl"
@@ -67,39 +69,50 @@ class TrainingLog:
 
 def draw_curves(rows: list[dict[str, Any]], png: Path, title: str) -> None:
     """Losses (log scale) and the discriminator's accuracy on real and refined images, by step; the
-    phases (refiner pretraining, discriminator pretraining, adversarial) are shaded apart."""
+    phases (refiner pretraining, discriminator pretraining, adversarial) are marked apart. Per-step values
+    are drawn faint under their running mean, which is what shows who is winning over a long training."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    window = max(1, len(rows) // 60)
     fig, (losses, accuracy) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     for key, label in (("L_reg", "self-regularisation L1 (per pixel)"), ("L_adv", "refiner adversarial"),
                        ("L_D", "discriminator")):
-        points = [(r["step"], r[key]) for r in rows if key in r and r[key] > 0]
-        if points:
-            losses.plot(*zip(*points), label=label, lw=1)
+        _plot_with_mean(losses, [(r["step"], r[key]) for r in rows if key in r and r[key] > 0], label, window)
     losses.set_yscale("log")
     losses.set_ylabel("loss")
     losses.legend(fontsize=8)
     for key, label in (("acc_real", "D accuracy on real"), ("acc_refined", "D accuracy on refined")):
-        points = [(r["step"], 100 * r[key]) for r in rows if key in r]
-        if points:
-            accuracy.plot(*zip(*points), label=label, lw=1)
+        _plot_with_mean(accuracy, [(r["step"], 100 * r[key]) for r in rows if key in r], label, window)
     accuracy.axhline(50, color="grey", lw=0.8, ls="--")
     accuracy.set_ylim(-2, 102)
     accuracy.set_ylabel("%")
-    accuracy.set_xlabel("step")
+    accuracy.set_xlabel(f"step (solid: mean of {window} steps)" if window > 1 else "step")
     accuracy.legend(fontsize=8)
     for axis in (losses, accuracy):
-        for start, phase in _phase_starts(rows):
+        for i, (start, phase) in enumerate(_phase_starts(rows)):
             axis.axvline(start, color="black", lw=0.6, alpha=0.5)
-            if axis is losses:
-                axis.annotate(phase, (start, 1), xycoords=("data", "axes fraction"), fontsize=7, va="top")
+            if axis is losses:  # stepped down, since the pretraining phases start a few steps apart
+                axis.annotate(f" {phase}", (start, 1 - 0.08 * i), xycoords=("data", "axes fraction"), fontsize=7, va="top")
     fig.suptitle(title)
     fig.tight_layout()
     write_atomic(png, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
+
+
+def _plot_with_mean(axis, points: list[tuple[int, float]], label: str, window: int) -> None:
+    """Per-step values, faint when a running mean over `window` steps is drawn over them in the same colour."""
+    if not points:
+        return
+    steps, values = (np.asarray(column, dtype=float) for column in zip(*points))
+    if window == 1 or len(values) < window:
+        axis.plot(steps, values, label=label, lw=1)
+        return
+    (line,) = axis.plot(steps, values, lw=0.5, alpha=0.25)
+    mean = np.convolve(values, np.ones(window) / window, mode="valid")
+    axis.plot(steps[window - 1:], mean, color=line.get_color(), lw=1.5, label=label)
 
 
 def _phase_starts(rows: list[dict[str, Any]]) -> list[tuple[int, str]]:

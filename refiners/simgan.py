@@ -391,12 +391,13 @@ class SimGANRefiner(Refiner):
         return autocast(device) if self.fast_path else contextlib.nullcontext()
 
     def compiles_by_default(self, device: torch.device) -> bool:
+        """Whether training on `device` compiles: the `compile` setting, on CUDA only (see prepare_training)."""
         return self._config.compile and device.type == "cuda"
 
     def prepare_training(self, device: torch.device, compile: bool | None = None) -> None:
         """Move to `device`, wrap for torch.compile, switch to training mode. By default the networks are compiled
-        on CUDA when configured; on the CPU, compiled SimGAN iterations ran 8-17% slower than eager
-        (results/perf/README.md), so only `bench perf refiner` compiles there (compile=True) to measure it."""
+        on CUDA when configured; on the CPU, compiled SimGAN iterations ran 13-16% slower than the eager fast
+        path (results/perf/README.md), so only `bench perf refiner` compiles there (compile=True) to measure it."""
         self._to_device(device)
         compile_now = self.fast_path and (compile if compile is not None else self.compiles_by_default(device))
         self._train_r = torch.compile(self.refiner_net) if compile_now else self.refiner_net

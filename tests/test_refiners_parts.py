@@ -11,6 +11,7 @@ from refiners.history import HistoryBuffer
 from refiners.networks import GlobalDiscriminator, LocalDiscriminator, RefinerNet
 from refiners.registry import REFINERS, create_refiner, load_refiner
 from refiners.simgan import REAL, REFINED, adversarial_loss, self_regularisation
+from refiners.simgan_local import SimGANLocalRefiner
 
 
 def numbered(values):
@@ -158,8 +159,6 @@ def test_gaussian_set_strength_and_size_mismatch():
 
 
 def test_compile_is_for_cuda_unless_asked_for():
-    from refiners.simgan_local import SimGANLocalRefiner
-
     cpu = torch.device("cpu")
     configured = SimGANLocalRefiner.from_preset("cpu", compile=True)
     configured.prepare_training(cpu)  # measured slower on a CPU, so the setting means CUDA
