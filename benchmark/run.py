@@ -169,7 +169,7 @@ class _Inputs:
     calibration_indices: np.ndarray  # labelled test-person eyes for few-shot calibration, never evaluated
     refiner: Any
     estimators: dict[str, Any]
-    real_images: torch.Tensor | None = None  # the refiner's real images, when the leakage guard already read them
+    real_images: torch.Tensor | None  # --real's refiner images, read once, where the guard or the refiner needs them
 
 
 def _require_labels(source: EyeSource, option: str, why: str) -> None:
@@ -223,30 +223,30 @@ def _prepare(cfg: RunConfig) -> _Inputs:
     needed = cfg.n_synthetic + (cfg.n_realism if cfg.realism else 0)
     if len(synthetic) < needed:
         raise UserInputError(f"--synthetic {synthetic.name} holds {len(synthetic)} images; this run needs {needed}.")
-    real_images = _refuse_shared_images(cfg, real, real_indices, test, np.concatenate([test_indices, calibration_indices]))
+    guard_reads_real = bool(cfg.real_test) and not cfg.refiner_checkpoint
+    refiner_reads_real = refiner.needs_real_images and not cfg.refiner_checkpoint
+    real_images = to_model_tensor(real.read(real_indices).images) if guard_reads_real or refiner_reads_real else None
+    _refuse_shared_images(cfg, real_images, test, np.concatenate([test_indices, calibration_indices]))
     return _Inputs(synthetic, real, test, real_indices, test_indices, calibration_indices, refiner, estimators, real_images)
 
 
-def _refuse_shared_images(cfg: RunConfig, real: EyeSource, real_indices: np.ndarray, test: EyeSource,
-                          labelled: np.ndarray) -> torch.Tensor | None:
+def _refuse_shared_images(cfg: RunConfig, real_images: torch.Tensor | None, test: EyeSource, labelled: np.ndarray) -> None:
     """Refuse a test set that shares images, by content (benchmark/fingerprints.py), with what the refiner learns
-    from (--real) or learnt from (--refiner-checkpoint), whatever the specs say. Returns the refiner's real images
-    where it had to read them, so the refine stage does not read them again."""
+    from (--real, `real_images`) or learnt from (--refiner-checkpoint), whatever the specs say."""
     if not cfg.real_test and not cfg.refiner_checkpoint:
-        return None  # the test images are held out of --real by index: disjoint by construction
+        return  # the test images are held out of --real by index: disjoint by construction
     test_prints = fingerprints.fingerprints(to_model_tensor(test.read(labelled).images))
     if cfg.refiner_checkpoint:
         seen = fingerprints.load(Path(cfg.refiner_checkpoint))
         if seen is None:
             if test.is_stand_in or cfg.allow_unfingerprinted_checkpoint:
-                return None
+                return
             raise UserInputError(
                 f"--refiner-checkpoint {cfg.refiner_checkpoint} records no fingerprints of the real images it was trained "
                 f"on, so nothing shows it never saw the test images of {test.name}; retrain it with this version, or "
                 "pass --allow-unfingerprinted-checkpoint if you know they are disjoint.")
         source = f"--refiner-checkpoint {cfg.refiner_checkpoint} was trained on"
     else:
-        real_images = to_model_tensor(real.read(real_indices).images)
         seen = fingerprints.fingerprints(real_images)
         source = f"--real {cfg.real} gives the refiner"
     shared = fingerprints.shared(seen, test_prints)
@@ -254,7 +254,6 @@ def _refuse_shared_images(cfg: RunConfig, real: EyeSource, real_indices: np.ndar
         raise UserInputError(
             f"{source} {shared} of the {len(test_prints)} test images of {test.name} (compared by image content); "
             "leave --real-test out to hold a disjoint part of --real out, or test on real images the refiner never sees.")
-    return None if cfg.refiner_checkpoint else real_images
 
 
 def _calibration_split(test: EyeSource, test_indices: np.ndarray, cfg: RunConfig, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -451,16 +450,13 @@ def _stage_refine(cfg: RunConfig, inputs: _Inputs, data: _Data, device, run_dir:
 
     refiner, seconds = inputs.refiner, 0.0
     if refiner.needs_real_images and not cfg.refiner_checkpoint:
-        real_images = inputs.real_images
-        if real_images is None:
-            real_images = to_model_tensor(inputs.real.read(inputs.real_indices).images)
-        log(f"fitting refiner {refiner.name} on {len(data.syn_train)} synthetic + {len(real_images)} unlabelled real images")
+        log(f"fitting refiner {refiner.name} on {len(data.syn_train)} synthetic + {len(inputs.real_images)} unlabelled real images")
         t0 = time.perf_counter()
         from refiners.training import fit_refiner
 
         # Like `bench refine`: the folder records the real images, so a later --refiner-checkpoint run/.../refiner
         # refuses to test on them.
-        fit_refiner(refiner, data.syn_train, real_images, device=device, out_dir=run_dir / "refiner",
+        fit_refiner(refiner, data.syn_train, inputs.real_images, device=device, out_dir=run_dir / "refiner",
                     synthetic_spec=cfg.synthetic, real_spec=cfg.real, progress=cfg.progress)
         seconds = time.perf_counter() - t0
         config_record["refiner"]["config"] = refiner.config  # now with what fitting chose
