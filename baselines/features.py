@@ -1,6 +1,6 @@
 """Pixel features for the non-CNN baselines, and the estimator base they share (features -> PCA -> regressor).
 
-Features: each image downsampled (benchmark.images) to a small grid and standardised to zero mean and unit
+Features: each image downsampled (gazebench.core.images) to a small grid and standardised to zero mean and unit
 standard deviation, so brightness and contrast differences between domains do not dominate the distances;
 then PCA fitted on the training images. The regressor predicts (pitch, yaw) radians directly.
 """
@@ -15,8 +15,8 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from benchmark.estimator import GazeEstimator
-from benchmark.images import to_model_tensor, to_uint8
+from gazebench.estimators.base import GazeEstimator
+from gazebench.core.images import to_model_tensor, to_uint8
 
 
 def standardised_pixels(images: torch.Tensor, grid: tuple[int, int]) -> np.ndarray:

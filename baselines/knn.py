@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from sklearn.neighbors import KNeighborsRegressor
 
-from baselines.features import PixelFeatureEstimator
+from gazebench.baselines.features import PixelFeatureEstimator
 
 
 class KNNEstimator(PixelFeatureEstimator):

@@ -10,16 +10,16 @@ from typing import Any, ClassVar
 
 import torch
 
-from benchmark.atomic import write_atomic
-from benchmark.errors import UserInputError
-from benchmark.plugins import class_path
-from benchmark.settings import checked
+from gazebench.core.atomic import write_atomic
+from gazebench.core.errors import UserInputError
+from gazebench.core.plugins import class_path
+from gazebench.core.settings import checked
 
 
 class Refiner(ABC):
     """Maps synthetic images to refined ones of the same shape, keeping the gaze.
 
-    Images are float32 tensors N x 1 x H x W in [-1, 1] (benchmark.images). A refiner never sees labels:
+    Images are float32 tensors N x 1 x H x W in [-1, 1] (gazebench.core.images). A refiner never sees labels:
     `fit` gets unlabelled real images only.
     """
 
@@ -56,7 +56,7 @@ class Refiner(ABC):
 
     @abstractmethod
     def save(self, out_dir: Path) -> None:
-        """Write a checkpoint folder that refiners.registry.load_refiner reads back."""
+        """Write a checkpoint folder that gazebench.refiners.registry.load_refiner reads back."""
 
     @property
     def unfinished(self) -> str | None:
@@ -66,12 +66,12 @@ class Refiner(ABC):
     @classmethod
     @abstractmethod
     def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> Refiner:
-        """A fresh refiner sized by a named preset, with single numbers overridden (refiners.registry calls it)."""
+        """A fresh refiner sized by a named preset, with single numbers overridden (gazebench.refiners.registry calls it)."""
 
     @classmethod
     @abstractmethod
     def from_checkpoint(cls, checkpoint_dir: Path) -> Refiner:
-        """The refiner a `save` wrote into checkpoint_dir (refiners.registry.load_refiner calls it)."""
+        """The refiner a `save` wrote into checkpoint_dir (gazebench.refiners.registry.load_refiner calls it)."""
 
 
 CONFIG_FILE = "config.json"

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.atomic import write_atomic
+from gazebench.core.atomic import write_atomic
 
 LOG_FILE = "training_log.jsonl"
 CURVES_FILE = "training_curves.png"

@@ -17,9 +17,9 @@ from typing import Any
 
 import torch
 
-from benchmark.errors import UserInputError
-from refiners.base import refine_generator, refine_in_batches
-from refiners.real_bank import RealBankRefiner
+from gazebench.core.errors import UserInputError
+from gazebench.refiners.base import refine_generator, refine_in_batches
+from gazebench.refiners.real_bank import RealBankRefiner
 
 
 @dataclass

@@ -18,8 +18,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from benchmark.errors import UserInputError
-from refiners.base import (
+from gazebench.core.errors import UserInputError
+from gazebench.refiners.base import (
     CHUNK, Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, refine_generator,
     refine_in_batches, write_refiner_config,
 )

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import torch
 
-from benchmark.errors import UserInputError
-from refiners.base import refine_generator, refine_in_batches
-from refiners.real_bank import RealBankRefiner
+from gazebench.core.errors import UserInputError
+from gazebench.refiners.base import refine_generator, refine_in_batches
+from gazebench.refiners.real_bank import RealBankRefiner
 
 LEVELS = 257  # quantiles stored per distribution (grey levels are 8-bit at the source)
 TARGETS = ("pooled", "random")

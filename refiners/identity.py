@@ -7,8 +7,8 @@ from typing import Any
 
 import torch
 
-from benchmark.errors import UserInputError
-from refiners.base import Refiner, read_refiner_config, write_refiner_config
+from gazebench.core.errors import UserInputError
+from gazebench.refiners.base import Refiner, read_refiner_config, write_refiner_config
 
 
 class IdentityRefiner(Refiner):

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from refiners.simgan_local import SimGANLocalRefiner
+from gazebench.refiners.simgan_local import SimGANLocalRefiner
 
 WARMUP_ITERS = 3  # the first iterations pay for oneDNN primitive creation / CUDA autotuning / compilation
 

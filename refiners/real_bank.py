@@ -10,8 +10,8 @@ from typing import Any, ClassVar
 
 import torch
 
-from benchmark.errors import UserInputError
-from refiners.base import (
+from gazebench.core.errors import UserInputError
+from gazebench.refiners.base import (
     Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, read_state, write_refiner_config,
     write_state,
 )

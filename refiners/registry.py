@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmark.atomic import write_atomic
-from benchmark.errors import UserInputError
-from benchmark import plugins
-from refiners.base import Refiner, read_refiner_record
-from refiners.fda import FDARefiner
-from refiners.gaussian import GaussianRefiner
-from refiners.histogram import HistogramRefiner
-from refiners.identity import IdentityRefiner
-from refiners.simgan_global import SimGANGlobalRefiner
-from refiners.simgan_local import SimGANLocalRefiner
+from gazebench.core.atomic import write_atomic
+from gazebench.core.errors import UserInputError
+from gazebench.core import plugins
+from gazebench.refiners.base import Refiner, read_refiner_record
+from gazebench.refiners.fda import FDARefiner
+from gazebench.refiners.gaussian import GaussianRefiner
+from gazebench.refiners.histogram import HistogramRefiner
+from gazebench.refiners.identity import IdentityRefiner
+from gazebench.refiners.simgan_global import SimGANGlobalRefiner
+from gazebench.refiners.simgan_local import SimGANLocalRefiner
 
 REFINERS: dict[str, type[Refiner]] = {
     "identity": IdentityRefiner,

@@ -25,12 +25,12 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from benchmark.atomic import write_atomic
-from benchmark.device import autocast
-from benchmark.errors import UserInputError
-from benchmark.grids import save_comparison_grid
-from benchmark.images import CANONICAL_SIZE, to_uint8
-from refiners.base import (
+from gazebench.core.atomic import write_atomic
+from gazebench.core.device import autocast
+from gazebench.core.errors import UserInputError
+from gazebench.core.grids import save_comparison_grid
+from gazebench.core.images import CANONICAL_SIZE, to_uint8
+from gazebench.refiners.base import (
     CONFIG_FILE,
     Refiner,
     build_config,
@@ -38,9 +38,9 @@ from refiners.base import (
     read_refiner_config,
     write_refiner_config,
 )
-from refiners.curves import TrainingLog
-from refiners.history import HistoryBuffer
-from refiners.networks import RefinerNet
+from gazebench.refiners.curves import TrainingLog
+from gazebench.refiners.history import HistoryBuffer
+from gazebench.refiners.networks import RefinerNet
 
 CHECKPOINT_FILE = "checkpoint.pt"
 REAL, REFINED = 0, 1  # class index of each logit pair
@@ -384,7 +384,7 @@ class SimGANRefiner(Refiner):
 
     def _memory_format(self, device: torch.device) -> torch.memory_format:
         """channels_last: tensor cores want it on CUDA, and on a 2-core CPU oneDNN's convolutions ran 15-30 %
-        faster with it too (measured with `bench perf refiner`), so unlike benchmark.device it is used on CPU."""
+        faster with it too (measured with `bench perf refiner`), so unlike gazebench.core.device it is used on CPU."""
         return torch.channels_last if self.fast_path else torch.contiguous_format
 
     def _autocast(self, device: torch.device):

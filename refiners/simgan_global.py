@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from torch import nn
 
-from refiners.networks import GlobalDiscriminator
-from refiners.simgan import SimGANRefiner
-from refiners.simgan_local import PRESETS as LOCAL_PRESETS
+from gazebench.refiners.networks import GlobalDiscriminator
+from gazebench.refiners.simgan import SimGANRefiner
+from gazebench.refiners.simgan_local import PRESETS as LOCAL_PRESETS
 
 # Same sizes as simgan_local (see there), minus the history buffer. Its adversarial loss has one output position
 # per image instead of 9 x 14 = 126, so lambda is scaled by about 1/126 (2000 -> 16) to keep the same balance per position.

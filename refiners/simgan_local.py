@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from refiners.networks import LocalDiscriminator
-from refiners.simgan import SimGANRefiner
+from gazebench.refiners.networks import LocalDiscriminator
+from gazebench.refiners.simgan import SimGANRefiner
 
 # cpu: a 32-channel refiner with 2 ResNet blocks (the paper's: 64 channels, 4 blocks), batch 32 instead of 512,
 # and 100 + 20 + 60 steps (refiner pretraining, discriminator pretraining, adversarial): training took

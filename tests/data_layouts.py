@@ -14,7 +14,7 @@ import scipy.io
 from click.testing import CliRunner
 from PIL import Image
 
-from benchmark.cli.main import cli
+from gazebench.cli.main import cli
 
 EYE_H, EYE_W = 36, 60
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from benchmark.augment import augment
+from gazebench.estimators.augment import augment
 
 
 def _eyes(n=64):

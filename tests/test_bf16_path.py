@@ -7,15 +7,15 @@ history buffer, a loss, numpy or a checkpoint) fails on a machine without a GPU 
 import numpy as np
 import torch
 
-from benchmark import gaze_cnn
-from refiners import simgan
-from refiners.registry import create_refiner, load_refiner
+from gazebench.estimators import cnn as gaze_cnn
+from gazebench.refiners import simgan
+from gazebench.refiners.registry import create_refiner, load_refiner
 
 CPU = torch.device("cpu")
 
 
 class CpuBf16:
-    """Stands in for benchmark.device.autocast: bf16 autocast on the CPU, counting its uses."""
+    """Stands in for gazebench.core.device.autocast: bf16 autocast on the CPU, counting its uses."""
 
     def __init__(self):
         self.uses = 0

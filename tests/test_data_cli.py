@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmark.data import open_source, write_own_format
-from benchmark.data.export import export_indices
+from gazebench.data import open_source, write_own_format
+from gazebench.data.export import export_indices
 from data_layouts import assert_user_error, bench, eye_images, unit_vectors, write_day_mat
 
 

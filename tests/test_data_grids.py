@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmark.grids import save_comparison_grid, save_eye_grid
+from gazebench.core.grids import save_comparison_grid, save_eye_grid
 
 
 def _arrow_offset(path):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from benchmark.data import open_source
+from gazebench.data import open_source
 from data_layouts import assert_user_error, bench, write_kaggle_h5
 
 

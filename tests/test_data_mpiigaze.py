@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from benchmark.data import open_source
-from benchmark.errors import UserInputError
+from gazebench.data import open_source
+from gazebench.core.errors import UserInputError
 from data_layouts import assert_user_error, eye_images, unit_vectors, write_day_mat, write_hysts_h5
 
 # Hand-computed: v = (-0.5, -0.5, -sqrt(0.5)): pitch = asin(0.5) = 30 deg, yaw = atan2(0.5, sqrt(0.5)) = 35.2644 deg.

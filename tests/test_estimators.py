@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.errors import UserInputError
-from benchmark.estimators import ESTIMATORS, create_estimator
-from benchmark.gaze_cnn import GazeNet
-from benchmark.metrics import angular_errors
-from benchmark.references import mean_gaze_reference
+from gazebench.core.errors import UserInputError
+from gazebench.estimators.registry import ESTIMATORS, create_estimator
+from gazebench.estimators.cnn import GazeNet
+from gazebench.metrics.accuracy import angular_errors
+from gazebench.metrics.references import mean_gaze_reference
 
 CPU = torch.device("cpu")
 TINY_CNN = {"channels": (4, 4, 8, 8, 16), "fc_hidden": 32, "batch_size": 32, "lr": 3e-3}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.geometry import angular_error_deg, mirror_images, mirror_pitchyaw, pitchyaw_to_vector, vector_to_pitchyaw
+from gazebench.core.geometry import angular_error_deg, mirror_images, mirror_pitchyaw, pitchyaw_to_vector, vector_to_pitchyaw
 
 
 def test_looking_into_camera_is_minus_z():

@@ -6,12 +6,12 @@ import shutil
 import numpy as np
 import pytest
 
-from benchmark.data import open_source, write_own_format
-from benchmark.errors import UserInputError
-from benchmark.fingerprints import FINGERPRINT_FILE
-from benchmark.run import RunConfig, run_benchmark
+from gazebench.data import open_source, write_own_format
+from gazebench.core.errors import UserInputError
+from gazebench.core.fingerprints import FINGERPRINT_FILE
+from gazebench.harness.run import RunConfig, run_benchmark
 from data_layouts import eye_images, unit_vectors, write_day_mat, write_hysts_h5
-from refiners.training import train_refiner_from_specs
+from gazebench.harness.refine import train_refiner_from_specs
 
 QUIET = dict(estimators=("knn",), n_synthetic=300, device="cpu", references=False, realism=False, calibration=False,
              progress=False)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from benchmark.images import to_model_tensor
-from benchmark.metrics import angular_errors, cumulative_curve, summarize_errors
-from benchmark.references import mean_gaze_reference, real_label_ceiling
+from gazebench.core.images import to_model_tensor
+from gazebench.metrics.accuracy import angular_errors, cumulative_curve, summarize_errors
+from gazebench.metrics.references import mean_gaze_reference, real_label_ceiling
 
 
 def test_summary_of_hand_made_errors():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from benchmark.cli.main import cli
+from gazebench.cli.main import cli
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = re.search(r"```python\n(.*?)```", (REPO / "docs" / "plugins.md").read_text(), re.S).group(1)
@@ -20,9 +20,9 @@ TINY_RUN = ["--estimator", "knn", "--n-synthetic", "300", "--no-realism", "--no-
 BROKEN = '''
 import numpy as np
 
-from benchmark.estimator import GazeEstimator
+from gazebench.estimators.base import GazeEstimator
 from contrast_refiner import ContrastRefiner
-from refiners.base import Refiner
+from gazebench.refiners.base import Refiner
 
 
 class NotARefiner:
@@ -86,7 +86,7 @@ def plugin_path(tmp_path_factory):
 
 def bench(plugin_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin_path), str(REPO)])}
-    return subprocess.run([sys.executable, "-m", "benchmark.cli.main", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "gazebench.cli.main", *args], capture_output=True, text=True,
                           env=env, cwd=plugin_path, timeout=600)
 
 
@@ -129,7 +129,7 @@ def test_the_plugin_refines_through_refine_checkpoint_and_turing(plugin_path, tm
 @pytest.mark.parametrize("refiner, says", [
     ("broken_import:Anything", "failed to import broken_import: ModuleNotFoundError"),
     ("broken_plugins:Missing", "has no Missing"),
-    ("broken_plugins:NotARefiner", "is not a subclass of refiners.base.Refiner"),
+    ("broken_plugins:NotARefiner", "is not a subclass of gazebench.refiners.base.Refiner"),
     ("broken_plugins:HalfRefiner", "does not implement"),
     ("broken_plugins:WrongShape", "Refiner 'wrong_shape' returned torch.float32 of shape"),
     ("broken_plugins:OutOfRange", "Refiner 'out_of_range' returned values outside [-1, 1]"),
@@ -157,9 +157,9 @@ def test_an_estimator_plugin_with_wrong_predictions_is_one_sentence(plugin_path,
 
 
 def test_the_readme_table_is_the_registries_listing():
-    from benchmark.estimators import ESTIMATORS
-    from benchmark.plugins import available, plugin_table
-    from refiners.registry import REFINERS
+    from gazebench.estimators.registry import ESTIMATORS
+    from gazebench.core.plugins import available, plugin_table
+    from gazebench.refiners.registry import REFINERS
 
     # Built-ins only (no group to search), so plugins installed on this machine do not change the table.
     table = plugin_table({"refiner": available(REFINERS, "no.such.group"), "estimator": available(ESTIMATORS, "no.such.group")},

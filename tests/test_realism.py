@@ -3,8 +3,8 @@ import pytest
 import scipy.linalg
 import torch
 
-from benchmark.estimator import GazeEstimator
-from benchmark.realism import domain_classifier_accuracy, frechet_distance, gaze_drift_deg
+from gazebench.estimators.base import GazeEstimator
+from gazebench.metrics.realism import domain_classifier_accuracy, frechet_distance, gaze_drift_deg
 
 CPU = torch.device("cpu")
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from benchmark.cli.main import cli
-from benchmark.errors import UserInputError
-from refiners.registry import create_refiner, load_refiner
+from gazebench.cli.main import cli
+from gazebench.core.errors import UserInputError
+from gazebench.refiners.registry import create_refiner, load_refiner
 
 
 @pytest.fixture

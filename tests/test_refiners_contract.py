@@ -4,7 +4,7 @@ is seeded, and a checkpoint round trip refines identically. New refiners are cov
 import pytest
 import torch
 
-from refiners.registry import REFINERS, create_refiner, load_refiner
+from gazebench.refiners.registry import REFINERS, create_refiner, load_refiner
 
 # Tiny sizes for the networks, so every refiner fits in a second; refiners without these settings take none.
 TINY = {"simgan_local": dict(batch_size=4, refiner_channels=4, refiner_blocks=1, pretrain_refiner_steps=2,

@@ -5,13 +5,13 @@ import math
 import pytest
 import torch
 
-from benchmark.errors import UserInputError
-from refiners.gaussian import HIGH_PASS_NOISE_GAIN, fit_blur_sigma, gaussian_blur, high_frequency_energy
-from refiners.history import HistoryBuffer
-from refiners.networks import GlobalDiscriminator, LocalDiscriminator, RefinerNet
-from refiners.registry import REFINERS, create_refiner, load_refiner
-from refiners.simgan import REAL, REFINED, adversarial_loss, self_regularisation
-from refiners.simgan_local import SimGANLocalRefiner
+from gazebench.core.errors import UserInputError
+from gazebench.refiners.gaussian import HIGH_PASS_NOISE_GAIN, fit_blur_sigma, gaussian_blur, high_frequency_energy
+from gazebench.refiners.history import HistoryBuffer
+from gazebench.refiners.networks import GlobalDiscriminator, LocalDiscriminator, RefinerNet
+from gazebench.refiners.registry import REFINERS, create_refiner, load_refiner
+from gazebench.refiners.simgan import REAL, REFINED, adversarial_loss, self_regularisation
+from gazebench.refiners.simgan_local import SimGANLocalRefiner
 
 
 def numbered(values):

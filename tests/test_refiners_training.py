@@ -4,9 +4,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from benchmark.errors import UserInputError
-from refiners.curves import CURVES_FILE, LOG_FILE, TENSORBOARD_DIR, read_log
-from refiners.registry import REFINERS, create_refiner, load_refiner
+from gazebench.core.errors import UserInputError
+from gazebench.refiners.curves import CURVES_FILE, LOG_FILE, TENSORBOARD_DIR, read_log
+from gazebench.refiners.registry import REFINERS, create_refiner, load_refiner
 
 CPU = torch.device("cpu")
 TINY = dict(refiner_channels=8, refiner_blocks=1, batch_size=8, lr=3e-3, checkpoint_every=4, grid_every=1000)
@@ -92,7 +92,7 @@ def test_fit_rejects_bad_inputs(tmp_path):
 def _brightening(name, monkeypatch=None, flip=False):
     """How far adversarial training moves the refined mean grey level from the synthetic one, when the real
     images are the same blobs made brighter. With `flip`, the refiner's adversarial target is "refined"."""
-    from refiners import simgan
+    from gazebench.refiners import simgan
 
     synthetic, real = eye_like(64, 0, 0.0) * 0.5 - 0.3, eye_like(64, 1, 0.0) * 0.5 + 0.3
     refiner = create_refiner(name, **{**TINY, "batch_size": 16, "self_reg_lambda": 0.5}, pretrain_refiner_steps=30,

@@ -4,9 +4,9 @@ import torch
 
 import pytest
 
-from refiners import fda as fda_module
-from refiners.fda import low_frequency_amplitude, window_half_size
-from refiners.registry import create_refiner
+from gazebench.refiners import fda as fda_module
+from gazebench.refiners.fda import low_frequency_amplitude, window_half_size
+from gazebench.refiners.registry import create_refiner
 
 CPU = torch.device("cpu")
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from benchmark import records
-from benchmark.data import open_source
-from benchmark.run import RunConfig, run_benchmark
+from gazebench.harness import records
+from gazebench.data import open_source
+from gazebench.harness.run import RunConfig, run_benchmark
 from data_layouts import eye_images, unit_vectors, write_day_mat, write_hysts_h5
 
 QUIET = dict(device="cpu", progress=False)

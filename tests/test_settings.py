@@ -3,10 +3,10 @@
 import pytest
 from click.testing import CliRunner
 
-from benchmark import records
-from benchmark.cli.main import cli
-from benchmark.errors import UserInputError
-from benchmark.settings import check_value, parse_assignments
+from gazebench.harness import records
+from gazebench.cli.main import cli
+from gazebench.core.errors import UserInputError
+from gazebench.core.settings import check_value, parse_assignments
 
 TINY = ["--no-realism", "--no-references", "--no-calibration"]
 
@@ -62,7 +62,7 @@ def test_a_refiner_setting_reaches_the_refiner(tmp_path):
 
 
 def test_a_checkpoint_takes_no_refiner_settings(tmp_path):
-    from benchmark.run import RunConfig
+    from gazebench.harness.run import RunConfig
 
     with pytest.raises(UserInputError, match="its settings are fixed"):
         RunConfig(refiner_checkpoint=str(tmp_path), settings={"simgan_local": {"lr": 1.0}}).resolved()

@@ -7,13 +7,13 @@ from click.testing import CliRunner
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
 
-from benchmark.data import open_source, write_own_format
-from benchmark.errors import UserInputError
-from benchmark.geometry import angular_error_deg, pitchyaw_to_vector
-from benchmark.simulator.eye3d import eye_geometry, optical_axis_in_head
-from benchmark.simulator.render import render
-from benchmark.simulator.params import HEAD_CENTRE_DEG, STYLES, LabelRange, draw_params, head_rotation
-from benchmark.simulator.render import equalize_histogram
+from gazebench.data import open_source, write_own_format
+from gazebench.core.errors import UserInputError
+from gazebench.core.geometry import angular_error_deg, pitchyaw_to_vector
+from gazebench.data.simulator.eye3d import eye_geometry, optical_axis_in_head
+from gazebench.data.simulator.render import render
+from gazebench.data.simulator.params import HEAD_CENTRE_DEG, STYLES, LabelRange, draw_params, head_rotation
+from gazebench.data.simulator.render import equalize_histogram
 
 
 def test_same_seed_same_images_and_other_seed_differs():
@@ -225,7 +225,7 @@ def test_pca_ridge_on_5000_renders_predicts_held_out_gaze_within_3_degrees():
 
 
 def test_export_round_trip_through_h5(tmp_path):
-    from benchmark.cli.main import cli
+    from gazebench.cli.main import cli
 
     out = tmp_path / "sim.h5"
     result = CliRunner().invoke(cli, ["data", "export", "sim?n=300&seed=2", "--out", str(out)])

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from benchmark import records, sweep
-from benchmark.cli.main import cli
-from benchmark.errors import UserInputError
-from benchmark.run import RunConfig
+from gazebench.harness import records
+from gazebench.harness import sweep
+from gazebench.cli.main import cli
+from gazebench.core.errors import UserInputError
+from gazebench.harness.run import RunConfig
 
 # Tiny cells: 300 renders, kNN, no realism, references or calibration: a few seconds each.
 TINY = ["--estimator", "knn", "--n-synthetic", "300", "--no-realism", "--no-references", "--no-calibration"]
@@ -66,7 +67,7 @@ def test_a_failed_cell_is_reported_and_does_not_stop_the_others(tmp_path):
 
 
 def test_a_killed_sweep_started_again_finishes_only_what_is_missing(tmp_path):
-    args = [sys.executable, "-m", "benchmark.cli.main", "sweep", *TINY, "--refiner", "identity", "--seeds", "0-2",
+    args = [sys.executable, "-m", "gazebench.cli.main", "sweep", *TINY, "--refiner", "identity", "--seeds", "0-2",
             "--out", str(tmp_path)]
     process = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from benchmark import records
-from benchmark.cli.main import cli
-from benchmark.errors import UserInputError
-from benchmark.tables import (
+from gazebench.harness import records
+from gazebench.cli.main import cli
+from gazebench.core.errors import UserInputError
+from gazebench.report.tables import (
     calibration_table,
     diagnostics_table,
     method_table,

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from benchmark.cli.main import cli
-from benchmark.data import write_own_format
+from gazebench.cli.main import cli
+from gazebench.data import write_own_format
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

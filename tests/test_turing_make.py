@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from benchmark.cli.main import cli
-from benchmark.data import write_own_format
-from benchmark.errors import UserInputError
-from benchmark.images import CANONICAL_SIZE
-from benchmark.turing.make import encode_png, make_sheet
+from gazebench.cli.main import cli
+from gazebench.data import write_own_format
+from gazebench.core.errors import UserInputError
+from gazebench.core.images import CANONICAL_SIZE
+from gazebench.turing.make import encode_png, make_sheet
 
 N_ITEMS = 40
 
@@ -167,8 +167,8 @@ def item_pixels(sheet_dir):
 
 
 def test_identity_refiner_shows_the_keyed_synthetic_images(sources, tmp_path):
-    from benchmark.data import open_source
-    from benchmark.images import to_model_tensor, to_uint8
+    from gazebench.data import open_source
+    from gazebench.core.images import to_model_tensor, to_uint8
 
     real, synthetic = sources
     key = make_sheet(real=real, synthetic=synthetic, n=8, refiner_name="identity", out_dir=tmp_path / "sheet",
@@ -183,7 +183,7 @@ def test_identity_refiner_shows_the_keyed_synthetic_images(sources, tmp_path):
 
 def test_a_refiner_needing_real_images_is_fitted_first_and_checkpoint_is_loaded(sources, tmp_path):
     """gaussian learns its noise level in `fit`: refining without it would fail, so the sheet maker must fit."""
-    from refiners.registry import create_refiner
+    from gazebench.refiners.registry import create_refiner
 
     real = sources[0]
     smooth = np.tile(np.linspace(40, 200, 55, dtype=np.float32).astype(np.uint8), (20, 35, 1))

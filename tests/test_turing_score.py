@@ -6,9 +6,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from benchmark.cli.main import cli
-from benchmark.errors import UserInputError
-from benchmark.turing.score import binomial_against_chance, score_answers, to_markdown
+from gazebench.cli.main import cli
+from gazebench.core.errors import UserInputError
+from gazebench.turing.score import binomial_against_chance, score_answers, to_markdown
 
 SHEET = "5eed0001"
 # item id -> truth, for a 6-item sheet

@@ -6,9 +6,9 @@ import json
 
 import click
 
-from benchmark.data import open_source
-from benchmark.data.export import export_source
-from benchmark.data.inspect import describe_source, save_source_grid
+from gazebench.data import open_source
+from gazebench.data.export import export_source
+from gazebench.data.inspect import describe_source, save_source_grid
 
 SPEC_HELP = "SPEC is KIND:PATH, e.g. npz:dev.npz, mpiigaze:/data/MPIIGaze?people=p00, unityeyes:imgs, kaggle:gaze.h5."
 

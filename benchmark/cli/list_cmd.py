@@ -2,9 +2,9 @@
 
 import click
 
-from benchmark.estimators import available_estimators
-from benchmark.plugins import plugin_table
-from refiners.registry import available_refiners
+from gazebench.estimators.registry import available_estimators
+from gazebench.core.plugins import plugin_table
+from gazebench.refiners.registry import available_refiners
 
 
 @click.command(name="refiners")

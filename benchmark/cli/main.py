@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from benchmark.errors import UserInputError
+from gazebench.core.errors import UserInputError
 
 
 class BenchGroup(click.Group):
@@ -31,7 +31,7 @@ def cli():
 
 def _register() -> None:
     # Each command lives in its own module; importing them here keeps `bench --help` complete.
-    from benchmark.cli import data_cmd, list_cmd, perf_cmd, refine_cmd, run_cmd, sweep_cmd, table_cmd, turing_cmd
+    from gazebench.cli import data_cmd, list_cmd, perf_cmd, refine_cmd, run_cmd, sweep_cmd, table_cmd, turing_cmd
 
     for module in (run_cmd, sweep_cmd, refine_cmd, table_cmd, turing_cmd, data_cmd, perf_cmd, list_cmd):
         cli.add_command(module.command)

@@ -2,7 +2,7 @@
 
 import click
 
-from benchmark.cli import perf_refiner, perf_simulator
+from gazebench.cli import perf_refiner, perf_simulator
 
 
 @click.group(name="perf")

@@ -4,7 +4,7 @@ import json
 
 import click
 
-from benchmark import records
+from gazebench.harness import records
 
 
 @click.command(name="refiner")
@@ -18,9 +18,9 @@ def command(device, preset, batch, iters, threads, no_compare):
     """Throughput of one refiner update + one discriminator update (the fast path vs plain fp32 eager)."""
     import torch
 
-    from benchmark.device import resolve_device
-    from benchmark.errors import UserInputError
-    from refiners.perf import benchmark_refiner
+    from gazebench.core.device import resolve_device
+    from gazebench.core.errors import UserInputError
+    from gazebench.refiners.perf import benchmark_refiner
 
     if iters < 1 or (batch is not None and batch < 4):
         raise UserInputError("--iters must be at least 1 and --batch at least 4.")

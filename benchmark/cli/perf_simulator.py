@@ -4,11 +4,11 @@ import json
 
 import click
 
-from benchmark import records
+from gazebench.harness import records
 import torch
 
-from benchmark.simulator.params import STYLES
-from benchmark.simulator.perf import measure_throughput
+from gazebench.data.simulator.params import STYLES
+from gazebench.data.simulator.perf import measure_throughput
 
 
 @click.command(name="simulator")

@@ -2,7 +2,7 @@
 
 import click
 
-from refiners.registry import REFINERS
+from gazebench.refiners.registry import REFINERS
 
 
 @click.command(name="refine")
@@ -18,7 +18,7 @@ from refiners.registry import REFINERS
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
 def command(refiner, synthetic, real, out_dir, steps, preset, device, seed, n_synthetic, resume):
     """Train a refiner and save weights, config, optimiser state and history buffer to --out."""
-    from refiners.training import train_refiner_from_specs
+    from gazebench.harness.refine import train_refiner_from_specs
 
     train_refiner_from_specs(
         refiner, synthetic, real, out_dir,

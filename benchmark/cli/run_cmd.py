@@ -1,4 +1,4 @@
-"""`bench run`: parse options into a RunConfig and call benchmark.run.run_benchmark (no logic here).
+"""`bench run`: parse options into a RunConfig and call gazebench.harness.run.run_benchmark (no logic here).
 
 The options that describe a run's data and sizes (`run_options`) are shared with `bench sweep`, so a sweep
 cell is configured exactly as a run is.
@@ -6,11 +6,11 @@ cell is configured exactly as a run is.
 
 import click
 
-from benchmark.calibration import CALIBRATION_KS
-from benchmark.estimators import ESTIMATORS
-from benchmark.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConfig, run_benchmark
-from benchmark.settings import parse_assignments
-from refiners.registry import REFINERS
+from gazebench.metrics.calibration import CALIBRATION_KS
+from gazebench.estimators.registry import ESTIMATORS
+from gazebench.harness.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConfig, run_benchmark
+from gazebench.core.settings import parse_assignments
+from gazebench.refiners.registry import REFINERS
 
 RUN_OPTIONS = [
     click.option("--synthetic", default=None,

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from benchmark import sweep
-from benchmark.cli.run_cmd import config_from_options, run_options
-from benchmark.errors import UserInputError
+from gazebench.harness import sweep
+from gazebench.cli.run_cmd import config_from_options, run_options
+from gazebench.core.errors import UserInputError
 
 
 def _names(text: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 import click
 
-from benchmark.tables import FORMATS, TABLES, report_runs
+from gazebench.report.tables import FORMATS, TABLES, report_runs
 
 
 @click.command(name="table")

@@ -2,8 +2,8 @@
 
 import click
 
-from benchmark.turing import make_sheet, score_answers, to_json, to_markdown
-from benchmark.turing.make import AGAINST_CHOICES
+from gazebench.turing import make_sheet, score_answers, to_json, to_markdown
+from gazebench.turing.make import AGAINST_CHOICES
 
 
 @click.group(name="turing")

@@ -5,13 +5,13 @@ A new source kind is one module plus one line in SOURCE_KINDS.
 
 from __future__ import annotations
 
-from benchmark.data.base import EyeData, EyeSource, SourceSpec, parse_spec
-from benchmark.data.kaggle import KaggleGazeSource
-from benchmark.data.mpiigaze import MpiiGazeSource
-from benchmark.data.own_format import H5Source, NpzSource, write_own_format
-from benchmark.data.unityeyes import UnityEyesSource
-from benchmark.errors import UserInputError
-from benchmark.data.sim import SimSource
+from gazebench.data.base import EyeData, EyeSource, SourceSpec, parse_spec
+from gazebench.data.kaggle import KaggleGazeSource
+from gazebench.data.mpiigaze import MpiiGazeSource
+from gazebench.data.own_format import H5Source, NpzSource, write_own_format
+from gazebench.data.unityeyes import UnityEyesSource
+from gazebench.core.errors import UserInputError
+from gazebench.data.sim import SimSource
 
 SOURCE_KINDS: dict[str, type[EyeSource]] = {
     "npz": NpzSource,

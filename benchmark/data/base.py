@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-from benchmark.errors import UserInputError
+from gazebench.core.errors import UserInputError
 
 # Largest plausible |pitch| and |yaw| of an eye gaze, radians; larger labels mean a unit mistake (degrees?).
 MAX_ABS_PITCH = np.pi / 2

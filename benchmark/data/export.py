@@ -13,11 +13,11 @@ import h5py
 import numpy as np
 from tqdm import tqdm
 
-from benchmark.atomic import write_atomic
-from benchmark.data.base import EyeSource
-from benchmark.data.inspect import in_chunks
-from benchmark.data.own_format import write_own_format
-from benchmark.errors import UserInputError
+from gazebench.core.atomic import write_atomic
+from gazebench.data.base import EyeSource
+from gazebench.data.inspect import in_chunks
+from gazebench.data.own_format import write_own_format
+from gazebench.core.errors import UserInputError
 
 
 def export_indices(source: EyeSource, n: int | None, seed: int) -> np.ndarray:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from benchmark.data.base import EyeData, EyeSource, SourceSpec
-from benchmark.data.options import check_options, require_path
-from benchmark.data.unityeyes import look_vec_to_pitchyaw
-from benchmark.errors import UserInputError
+from gazebench.data.base import EyeData, EyeSource, SourceSpec
+from gazebench.data.options import check_options, require_path
+from gazebench.data.unityeyes import look_vec_to_pitchyaw
+from gazebench.core.errors import UserInputError
 
 
 class KaggleGazeSource(EyeSource):

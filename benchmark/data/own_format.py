@@ -8,10 +8,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from benchmark.atomic import write_atomic
-from benchmark.data.base import EyeData, EyeSource, SourceSpec, check_gaze, check_images
-from benchmark.data.options import require_path
-from benchmark.errors import UserInputError
+from gazebench.core.atomic import write_atomic
+from gazebench.data.base import EyeData, EyeSource, SourceSpec, check_gaze, check_images
+from gazebench.data.options import require_path
+from gazebench.core.errors import UserInputError
 
 
 class NpzSource(EyeSource):

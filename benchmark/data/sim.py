@@ -23,12 +23,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from benchmark.data.base import EyeData, EyeSource, SourceSpec
-from benchmark.data.options import check_options
-from benchmark.device import resolve_device
-from benchmark.errors import UserInputError
-from benchmark.simulator.params import GAZE_PRIORS, STYLES, LabelRange, draw_params
-from benchmark.simulator.render import HEIGHT, WIDTH, render
+from gazebench.data.base import EyeData, EyeSource, SourceSpec
+from gazebench.data.options import check_options
+from gazebench.core.device import resolve_device
+from gazebench.core.errors import UserInputError
+from gazebench.data.simulator.params import GAZE_PRIORS, STYLES, LabelRange, draw_params
+from gazebench.data.simulator.render import HEIGHT, WIDTH, render
 
 DEFAULT_COUNT = 20000
 OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "prior", "people", "label_offset", "device")

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from benchmark.data.base import EyeData, EyeSource, SourceSpec
-from benchmark.data.options import check_options, parse_size_option, require_path
-from benchmark.errors import UserInputError
-from benchmark.geometry import vector_to_pitchyaw
+from gazebench.data.base import EyeData, EyeSource, SourceSpec
+from gazebench.data.options import check_options, parse_size_option, require_path
+from gazebench.core.errors import UserInputError
+from gazebench.core.geometry import vector_to_pitchyaw
 
 DEFAULT_SIZE = (36, 60)  # (H, W), MPIIGaze's eye size
 EYE_WIDTH_MARGIN = 1.5  # crop width in eye widths (GazeML)

@@ -1,6 +1,6 @@
 """Build a visual Turing test: a rating sheet folder that hides the truth, and a key kept outside it.
 
-Real and refined (or synthetic) eyes go through the same path: canonical size via benchmark.images,
+Real and refined (or synthetic) eyes go through the same path: canonical size via gazebench.core.images,
 back to uint8, and one PNG encoder with fixed settings and no metadata, so only pixels differ.
 """
 
@@ -19,13 +19,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from benchmark.atomic import write_bytes_atomic
-from benchmark.data import EyeSource, open_source
-from benchmark.device import resolve_device
-from benchmark.errors import UserInputError
-from benchmark.images import to_model_tensor, to_uint8
-from benchmark.turing.page import ANSWER_COLUMNS, render_page
-from benchmark.turing.printable import render_contact_sheets
+from gazebench.core.atomic import write_bytes_atomic
+from gazebench.data import EyeSource, open_source
+from gazebench.core.device import resolve_device
+from gazebench.core.errors import UserInputError
+from gazebench.core.images import to_model_tensor, to_uint8
+from gazebench.turing.page import ANSWER_COLUMNS, render_page
+from gazebench.turing.printable import render_contact_sheets
 
 AGAINST_CHOICES = ("refined", "synthetic")
 KEY_COLUMNS = ("sheet", "item", "item_id", "truth", "source", "source_index")
@@ -72,7 +72,7 @@ def random_hex_ids(rng: np.random.Generator, count: int) -> list[str]:
 
 def build_refiner(refiner_name: str | None, refiner_checkpoint: str | None, *, seed: int):
     """A refiner from a checkpoint folder, or a fresh one by registry name (the one place the sheet meets refiners)."""
-    from refiners import registry
+    from gazebench.refiners import registry
 
     if refiner_checkpoint is not None:
         return registry.load_refiner(Path(refiner_checkpoint))
@@ -100,10 +100,10 @@ def refine_images(
             )
         _, synthetic_train = synthetic_source.sample(min(QUICK_TRAIN_IMAGES, len(synthetic_source)), seed)
         _, real_train = real_source.sample(min(QUICK_TRAIN_IMAGES, len(real_source)), seed)
-        from refiners.training import fit_refiner
+        from gazebench.harness.refine import fit_refiner
 
         fit_refiner(refiner, to_model_tensor(synthetic_train.images), to_model_tensor(real_train.images), device=device)
-    from refiners.base import check_refined
+    from gazebench.refiners.base import check_refined
 
     return check_refined(refiner, synthetic, refiner.refine(synthetic, device=device))
 

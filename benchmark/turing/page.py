@@ -11,7 +11,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from benchmark.turing.make import SheetItem
+    from gazebench.turing.make import SheetItem
 
 
 # The columns of every answers file, from the page and on the paper form alike.
@@ -24,7 +24,7 @@ def png_data_uri(png: bytes) -> str:
 
 def render_page(sheet_id: str, items: list[SheetItem]) -> str:
     """index.html text: inline CSS/JS, no network, works when opened from the file system."""
-    template = resources.files("benchmark.turing").joinpath("sheet.html").read_text(encoding="utf-8")
+    template = resources.files("gazebench.turing").joinpath("sheet.html").read_text(encoding="utf-8")
     records = [{"number": item.number, "id": item.item_id, "src": png_data_uri(item.png)} for item in items]
     # "</" inside a <script> block could end it early; JSON allows the escaped form.
     items_json = json.dumps(records, separators=(",", ":")).replace("</", "<\\/")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageDraw, ImageFont
 
 if TYPE_CHECKING:
-    from benchmark.turing.make import SheetItem
+    from gazebench.turing.make import SheetItem
 
 PAGE_SIZE = (1240, 1754)  # A4 at 150 dpi
 COLUMNS, ROWS = 4, 7

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from scipy.stats import binomtest
 
-from benchmark.errors import UserInputError
+from gazebench.core.errors import UserInputError
 
 ANSWER_WORDS = {"real": True, "not real": False, "not_real": False, "notreal": False}
 TRUTH_KINDS = ("real", "refined", "synthetic")

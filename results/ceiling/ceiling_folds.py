@@ -18,11 +18,11 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 
-from benchmark import records
-from benchmark.images import to_model_tensor
-from benchmark.metrics import angular_errors
-from benchmark.references import CEILING_PCA_COMPONENTS, CEILING_RIDGE_ALPHA, real_label_ceiling
-from benchmark.run import RunConfig, _prepare
+from gazebench.harness import records
+from gazebench.core.images import to_model_tensor
+from gazebench.metrics.accuracy import angular_errors
+from gazebench.metrics.references import CEILING_PCA_COMPONENTS, CEILING_RIDGE_ALPHA, real_label_ceiling
+from gazebench.harness.run import RunConfig, _prepare
 
 REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"
 

@@ -11,7 +11,7 @@ if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
   echo "sweep.sh: the working tree has uncommitted changes; commit them first (runs record a clean commit)." >&2
   exit 2
 fi
-BENCH="python -m benchmark.cli.main"  # this checkout's code, even where another checkout is pip-installed
+BENCH="python -m gazebench.cli.main"  # this checkout's code, even where another checkout is pip-installed
 COMMON=(--preset cpu --real npz:../shared/data/mpiigaze_p00/dev.npz --out results/p00_cpu/runs)
 $BENCH sweep --refiner identity,gaussian,fda,histogram,simgan_global,simgan_local --estimator cnn,rf,knn \
   --seeds 0-1 "${COMMON[@]}"

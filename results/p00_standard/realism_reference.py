@@ -1,6 +1,6 @@
 """What does the held-out real-vs-refined classifier reach when the "refined" images are real eyes too?
 
-Issue 11 asks for refiners that bring the classifier (benchmark.realism.domain_classifier_accuracy) down to
+Issue 11 asks for refiners that bring the classifier (gazebench.metrics.realism.domain_classifier_accuracy) down to
 80%. The real set of this protocol is one person, p00. This script runs the same classifier, at one size for
 every pair, on p00 against real MPIIGaze eyes of other people (the 144 mixed eyes, never used for tuning),
 and on both against default renders. If other people's real eyes are told from p00 about as well as renders
@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmark.data import open_source
-from benchmark.geometry import mirror_images
-from benchmark.images import to_model_tensor
-from benchmark.realism import domain_classifier_accuracy
-from benchmark.records import git_state
+from gazebench.data import open_source
+from gazebench.core.geometry import mirror_images
+from gazebench.core.images import to_model_tensor
+from gazebench.metrics.realism import domain_classifier_accuracy
+from gazebench.harness.records import git_state
 
 HERE = Path(__file__).resolve().parent
 SETS = {
@@ -56,7 +56,7 @@ def main() -> None:
                "accuracy_pct": [round(x, 2) for x in accuracies]}
         print(json.dumps(row), flush=True)
         rows.append(row)
-    out = {"classifier": "benchmark.realism.domain_classifier_accuracy (defaults: 30% held out, 300 steps)",
+    out = {"classifier": "gazebench.metrics.realism.domain_classifier_accuracy (defaults: 30% held out, 300 steps)",
            "rows": rows, **git_state()}
     (HERE / "realism_reference.json").write_text(json.dumps(out, indent=1) + "\n")
 

@@ -22,10 +22,10 @@ import numpy as np
 import torch
 from sklearn.ensemble import HistGradientBoostingRegressor
 
-from benchmark.metrics import angular_errors, bias_gain_corr
-from benchmark.records import git_state
-from benchmark.simulator.eye3d import eye_geometry
-from benchmark.simulator.params import LabelRange, draw_params
+from gazebench.metrics.accuracy import angular_errors, bias_gain_corr
+from gazebench.harness.records import git_state
+from gazebench.data.simulator.eye3d import eye_geometry
+from gazebench.data.simulator.params import LabelRange, draw_params
 
 HERE = Path(__file__).resolve().parent
 N_TRAIN, N_TEST = 200_000, 20_000

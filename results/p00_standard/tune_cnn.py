@@ -15,11 +15,11 @@ from pathlib import Path
 
 import torch
 
-from benchmark.data import open_source
-from benchmark.gaze_cnn import GazeCNN
-from benchmark.images import to_model_tensor
-from benchmark.metrics import angular_errors, bias_gain_corr
-from benchmark.records import git_state
+from gazebench.data import open_source
+from gazebench.estimators.cnn import GazeCNN
+from gazebench.core.images import to_model_tensor
+from gazebench.metrics.accuracy import angular_errors, bias_gain_corr
+from gazebench.harness.records import git_state
 
 HERE = Path(__file__).resolve().parent
 REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"

@@ -11,8 +11,8 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmark import records
-from benchmark.run import RunConfig, run_benchmark
+from gazebench.harness import records
+from gazebench.harness.run import RunConfig, run_benchmark
 
 HERE = Path(__file__).resolve().parent
 REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"

@@ -24,10 +24,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from benchmark.images import to_model_tensor, to_uint8
-from benchmark.simulator import params as sim_params
-from benchmark.simulator.params import LabelRange, draw_params
-from benchmark.simulator.render import render
+from gazebench.core.images import to_model_tensor, to_uint8
+from gazebench.data.simulator import params as sim_params
+from gazebench.data.simulator.params import LabelRange, draw_params
+from gazebench.data.simulator.render import render
 from measure import dark_centroids  # this folder's measure.py (scripts run from their folder's path)
 
 REAL_144 = Path("../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz")

@@ -25,13 +25,13 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
 
-from benchmark import records
-from benchmark.data import EyeData, open_source
-from benchmark.gaze_cnn import GazeCNN
-from benchmark.images import to_model_tensor
-from benchmark.metrics import angular_errors, bias_gain_corr
-from benchmark.simulator.params import STYLES
-from refiners.registry import create_refiner
+from gazebench.harness import records
+from gazebench.data import EyeData, open_source
+from gazebench.estimators.cnn import GazeCNN
+from gazebench.core.images import to_model_tensor
+from gazebench.metrics.accuracy import angular_errors, bias_gain_corr
+from gazebench.data.simulator.params import STYLES
+from gazebench.refiners.registry import create_refiner
 
 REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"
 P00_BOX = "pitch=-16,2&yaw=-17,16"  # p00's label range, so geometry slopes compare like with like

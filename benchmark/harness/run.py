@@ -23,15 +23,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmark import fingerprints, records
-from benchmark.data import EyeData, EyeSource, open_source, parse_spec
-from benchmark.device import resolve_device, seed_everything
-from benchmark.errors import UserInputError
-from benchmark.images import to_model_tensor, to_uint8
-from benchmark.calibration import CALIBRATION_DRAWS, CALIBRATION_KS, calibrated_errors
-from benchmark.metrics import angular_errors, bias_gain_corr, summarize_errors
-from benchmark.settings import RUN as RUN_SETTINGS
-from benchmark.settings import checked
+from gazebench.core import fingerprints
+from gazebench.harness import records
+from gazebench.data import EyeData, EyeSource, open_source, parse_spec
+from gazebench.core.device import resolve_device, seed_everything
+from gazebench.core.errors import UserInputError
+from gazebench.core.images import to_model_tensor, to_uint8
+from gazebench.metrics.calibration import CALIBRATION_DRAWS, CALIBRATION_KS, calibrated_errors
+from gazebench.metrics.accuracy import angular_errors, bias_gain_corr, summarize_errors
+from gazebench.core.settings import RUN as RUN_SETTINGS
+from gazebench.core.settings import checked
 
 # The built-in simulator, sized to the run and drawn with the run's seed (its images are a function of seed, index).
 DEFAULT_SYNTHETIC = "sim?n={n}&seed={seed}"
@@ -179,8 +180,8 @@ def _require_labels(source: EyeSource, option: str, why: str) -> None:
 
 def _prepare(cfg: RunConfig) -> _Inputs:
     """Every check a user can fail, before anything is written."""
-    from benchmark.estimators import create_estimator
-    from refiners.registry import create_refiner, load_refiner
+    from gazebench.estimators.registry import create_estimator
+    from gazebench.refiners.registry import create_refiner, load_refiner
 
     estimators = {name: create_estimator(name, preset=cfg.preset, seed=cfg.seed, **cfg.settings.get(name, {}))
                   for name in cfg.estimators}
@@ -306,8 +307,8 @@ def _realism(cfg, device, syn_hold, syn_hold_gaze, refined_hold, real_hold, syn_
     synthetic image's label and the probe's prediction on its refined version: for the identity refiner it
     is the probe's own error on held-out synthetic images, the floor other refiners compare to.
     """
-    from benchmark.estimators import create_estimator
-    from benchmark.realism import domain_classifier_accuracy, frechet_distance, gaze_drift_deg
+    from gazebench.estimators.registry import create_estimator
+    from gazebench.metrics.realism import domain_classifier_accuracy, frechet_distance, gaze_drift_deg
 
     n_probe = min(cfg.n_probe, len(syn_train))
     log(f"training the drift/feature probe ({PROBE_ESTIMATOR}) on {n_probe} unrefined synthetic images")
@@ -446,13 +447,13 @@ def _stage_inputs(cfg: RunConfig, inputs: _Inputs, log) -> _Data:
 def _stage_refine(cfg: RunConfig, inputs: _Inputs, data: _Data, device, run_dir: Path, config_record: dict,
                   log) -> _Refined:
     """Fit the refiner where it learns from real images (unless it comes from a checkpoint), then refine."""
-    from refiners.base import check_refined
+    from gazebench.refiners.base import check_refined
 
     refiner, seconds = inputs.refiner, 0.0
     if refiner.needs_real_images and not cfg.refiner_checkpoint:
         log(f"fitting refiner {refiner.name} on {len(data.syn_train)} synthetic + {len(inputs.real_images)} unlabelled real images")
         t0 = time.perf_counter()
-        from refiners.training import fit_refiner
+        from gazebench.harness.refine import fit_refiner
 
         # Like `bench refine`: the folder records the real images, so a later --refiner-checkpoint run/.../refiner
         # refuses to test on them.
@@ -469,7 +470,7 @@ def _stage_refine(cfg: RunConfig, inputs: _Inputs, data: _Data, device, run_dir:
 def _stage_estimate(cfg: RunConfig, inputs: _Inputs, data: _Data, refined: _Refined, device, run_dir: Path,
                     common: dict, log) -> tuple[list[dict], dict[str, np.ndarray], list[pd.DataFrame]]:
     """Train every estimator on the refined images, predict the test set (and the calibration pool)."""
-    from benchmark.estimators import check_predictions
+    from gazebench.estimators.registry import check_predictions
 
     test = data.test
     method_records, errors_by_label, predictions = [], {}, []
@@ -504,7 +505,7 @@ def _stage_estimate(cfg: RunConfig, inputs: _Inputs, data: _Data, refined: _Refi
 
 def _stage_references(cfg: RunConfig, inputs: _Inputs, data: _Data, common: dict, log) -> tuple[list[dict], np.ndarray]:
     """The mean-gaze reference and the real-label ceiling; returns their records and the mean-gaze errors."""
-    from benchmark.references import mean_gaze_reference, real_label_ceiling
+    from gazebench.metrics.references import mean_gaze_reference, real_label_ceiling
 
     log("computing reference rows (mean gaze; real-label ceiling)")
     ceiling, folds_how = real_label_ceiling(data.test_images, data.test.gaze, folds=cfg.ceiling_folds, seed=cfg.seed,
@@ -526,7 +527,7 @@ def _stage_realism(cfg: RunConfig, data: _Data, refined: _Refined, device, log) 
 
 def _stage_views(run_dir: Path, data: _Data, refined: _Refined, errors_by_label: dict, predictions: list) -> None:
     """The run's plots: cumulative error, error by gaze, and a grid of synthetic / refined / real eyes."""
-    from benchmark import plots  # seaborn: imported only when a run draws, not for every `bench` command
+    from gazebench.report import plots  # seaborn: imported only when a run draws, not for every `bench` command
 
     plots.plot_cumulative_error(run_dir / "cumulative_error.png", errors_by_label,
                                 title=f"refiner {refined.refiner.name}: cumulative angular error on the test set")
@@ -538,7 +539,7 @@ def _stage_views(run_dir: Path, data: _Data, refined: _Refined, errors_by_label:
 
 def _save_sample_grid(path: Path, synthetic: torch.Tensor, refined: torch.Tensor, real: torch.Tensor,
                       count: int = 8) -> None:
-    from benchmark.grids import save_comparison_grid
+    from gazebench.core.grids import save_comparison_grid
 
     rows = {"synthetic": to_uint8(synthetic[:count]), "refined": to_uint8(refined[:count]), "real": to_uint8(real[:count])}
     # No gaze arrows: the grid draws one gaze on every row, and the real row shows other eyes than the synthetic one.

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import torch
 
-from benchmark.simulator.eye3d import HEIGHT, WIDTH, eye_geometry
-from benchmark.simulator.params import mix32
+from gazebench.data.simulator.eye3d import HEIGHT, WIDTH, eye_geometry
+from gazebench.data.simulator.params import mix32
 
 
 def _affine(t: torch.Tensor, scale, offset) -> torch.Tensor:

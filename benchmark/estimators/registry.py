@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from baselines.knn import KNNEstimator
-from baselines.random_forest import RandomForestEstimator
-from benchmark import plugins
-from benchmark.errors import UserInputError
-from benchmark.estimator import GazeEstimator
-from benchmark.settings import checked
-from benchmark.gaze_cnn import GazeCNN
+from gazebench.baselines.knn import KNNEstimator
+from gazebench.baselines.random_forest import RandomForestEstimator
+from gazebench.core import plugins
+from gazebench.core.errors import UserInputError
+from gazebench.estimators.base import GazeEstimator
+from gazebench.core.settings import checked
+from gazebench.estimators.cnn import GazeCNN
 
 ESTIMATORS: dict[str, type[GazeEstimator]] = {
     "cnn": GazeCNN,

@@ -8,9 +8,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from benchmark.device import autocast, memory_format, seed_everything
-from benchmark.estimator import GazeEstimator
-from benchmark.metrics import angular_errors
+from gazebench.core.device import autocast, memory_format, seed_everything
+from gazebench.estimators.base import GazeEstimator
+from gazebench.metrics.accuracy import angular_errors
 
 
 def _domain_classifier(image_size: tuple[int, int]) -> nn.Module:

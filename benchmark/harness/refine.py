@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchmark import fingerprints
-from benchmark.data import open_source
-from benchmark.device import resolve_device
-from benchmark.errors import UserInputError
-from benchmark.images import to_model_tensor
-from refiners.base import Refiner
-from refiners.registry import create_refiner, write_training_data
+from gazebench.core import fingerprints
+from gazebench.data import open_source
+from gazebench.core.device import resolve_device
+from gazebench.core.errors import UserInputError
+from gazebench.core.images import to_model_tensor
+from gazebench.refiners.base import Refiner
+from gazebench.refiners.registry import create_refiner, write_training_data
 
 
 def load_images(spec: str, n: int | None, seed: int) -> torch.Tensor:
@@ -62,7 +62,7 @@ def train_refiner_from_specs(
 ) -> Refiner:
     """Create `refiner`, fit it on the two sources, save it to out_dir (checkpoints and grids land there too).
 
-    Both sources are converted to the canonical 35 x 55 by benchmark.images, so their native sizes may differ.
+    Both sources are converted to the canonical 35 x 55 by gazebench.core.images, so their native sizes may differ.
     """
     if steps is not None:
         if steps < 0:

@@ -1,7 +1,7 @@
 """Refiners and estimators from other packages: found by entry point, or named as package.module:ClassName.
 
-A plugin is a class that implements the same interface as the built-ins (refiners.base.Refiner,
-benchmark.estimator.GazeEstimator). It joins without a change to this package in one of two ways:
+A plugin is a class that implements the same interface as the built-ins (gazebench.refiners.base.Refiner,
+gazebench.estimators.base.GazeEstimator). It joins without a change to this package in one of two ways:
 - its distribution's metadata lists `name = "package.module:ClassName"` under the entry-point group
   `gazebench.refiners` or `gazebench.estimators`, and `--refiner name` finds it;
 - `--refiner package.module:ClassName` imports the class from the Python path, ad hoc.
@@ -16,7 +16,7 @@ import inspect
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
-from benchmark.errors import UserInputError
+from gazebench.core.errors import UserInputError
 
 REFINER_GROUP = "gazebench.refiners"
 ESTIMATOR_GROUP = "gazebench.estimators"

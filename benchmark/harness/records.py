@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmark.atomic import write_atomic
-from benchmark.errors import UserInputError
+from gazebench.core.atomic import write_atomic
+from gazebench.core.errors import UserInputError
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"

@@ -3,7 +3,7 @@
 A refiner checkpoint keeps the fingerprints of the real images it learnt from; `bench run` refuses a test set
 that shares any of them, whatever path, container or option order names it (a copied file, a .mat root against
 the same eyes in an .h5). An image's fingerprint is a 64-bit BLAKE2b hash of its canonical 35 x 55 uint8 form
-(benchmark.images), so the same eye read from any source gives the same fingerprint.
+(gazebench.core.images), so the same eye read from any source gives the same fingerprint.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmark.images import to_uint8
+from gazebench.core.images import to_uint8
 
 FINGERPRINT_FILE = "real_fingerprints.npy"
 

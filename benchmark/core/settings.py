@@ -1,6 +1,6 @@
 """One way to change a single number: `--set COMPONENT.KEY=VALUE` on `bench run` and `bench sweep`.
 
-A preset gives every number (run sizes: benchmark.run.PRESET_SIZES; refiners: their PRESETS; estimators: their
+A preset gives every number (run sizes: gazebench.harness.run.PRESET_SIZES; refiners: their PRESETS; estimators: their
 PRESETS). COMPONENT is `run`, the run's refiner (e.g. `simgan_local`) or one of its estimators (e.g. `cnn`); KEY is
 a setting that component's preset defines; VALUE is JSON (`10`, `0.5`, `true`, `[16, 32]`) or else plain text
 (`photometric`). Every resolved value lands in the run's config.json.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from benchmark.errors import UserInputError
+from gazebench.core.errors import UserInputError
 
 RUN = "run"
 

@@ -17,8 +17,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from benchmark.metrics import cumulative_curve  # noqa: E402
-from benchmark.atomic import write_atomic  # noqa: E402
+from gazebench.metrics.accuracy import cumulative_curve  # noqa: E402
+from gazebench.core.atomic import write_atomic  # noqa: E402
 
 #: Bin width (degrees of true pitch or yaw) for the error-by-gaze plot.
 GAZE_BIN_DEG = 2.5
@@ -90,7 +90,7 @@ def plot_cumulative_by_estimator(path: Path, predictions: pd.DataFrame, max_deg:
                                   "estimator": estimator, "refiner": refiner, "n train": f"n={int(n_train)}"}))
     curves = pd.concat(rows, ignore_index=True)
     # The reference predicts each run's own test-set mean gaze; its errors depend on the test images alone.
-    from benchmark.references import mean_gaze_reference
+    from gazebench.metrics.references import mean_gaze_reference
 
     first_run = predictions[predictions["run"] == predictions["run"].iloc[0]].drop_duplicates("test_index")
     mean_gaze = mean_gaze_reference(first_run[["true_pitch_rad", "true_yaw_rad"]].to_numpy())

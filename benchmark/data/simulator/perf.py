@@ -6,9 +6,9 @@ import time
 
 import torch
 
-from benchmark.device import resolve_device
-from benchmark.simulator.params import LabelRange, draw_params
-from benchmark.simulator.render import HEIGHT, WIDTH, apply_camera, render_scene
+from gazebench.core.device import resolve_device
+from gazebench.data.simulator.params import LabelRange, draw_params
+from gazebench.data.simulator.render import HEIGHT, WIDTH, apply_camera, render_scene
 
 
 def measure_throughput(

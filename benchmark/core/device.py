@@ -8,7 +8,7 @@ import random
 import numpy as np
 import torch
 
-from benchmark.errors import UserInputError
+from gazebench.core.errors import UserInputError
 
 
 def resolve_device(name: str = "auto") -> torch.device:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmark.metrics import angular_errors
+from gazebench.metrics.accuracy import angular_errors
 
 CALIBRATION_KS = (1, 3, 9, 27)
 CALIBRATION_DRAWS = 20

@@ -12,8 +12,8 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import make_pipeline
 
-from benchmark.geometry import pitchyaw_to_vector, vector_to_pitchyaw
-from benchmark.metrics import angular_errors
+from gazebench.core.geometry import pitchyaw_to_vector, vector_to_pitchyaw
+from gazebench.metrics.accuracy import angular_errors
 
 #: PCA+ridge settings of the real-label ceiling; 200 components and alpha 10 gave the lowest
 #: 5-fold error on p00 dev among 30-200 components x alpha 0.1-100 (3.04 deg).

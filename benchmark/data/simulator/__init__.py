@@ -3,7 +3,7 @@
 The data source `sim` that serves its images lazily is benchmark/data/sim.py.
 """
 
-from benchmark.simulator.params import STYLES, LabelRange, draw_params
-from benchmark.simulator.render import render
+from gazebench.data.simulator.params import STYLES, LabelRange, draw_params
+from gazebench.data.simulator.render import render
 
 __all__ = ["STYLES", "LabelRange", "draw_params", "render"]

@@ -12,7 +12,7 @@ import torch
 class GazeEstimator(ABC):
     """Trained on images with gaze labels, predicts (pitch, yaw) radians for new images.
 
-    Images are float32 tensors N x 1 x H x W in [-1, 1] (benchmark.images); labels float32 (N, 2).
+    Images are float32 tensors N x 1 x H x W in [-1, 1] (gazebench.core.images); labels float32 (N, 2).
     """
 
     name: ClassVar[str]

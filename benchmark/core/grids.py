@@ -16,8 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 
-from benchmark.atomic import write_atomic  # noqa: E402
-from benchmark.geometry import pitchyaw_to_vector  # noqa: E402
+from gazebench.core.atomic import write_atomic  # noqa: E402
+from gazebench.core.geometry import pitchyaw_to_vector  # noqa: E402
 
 LABEL_COLOUR = "#00e676"
 PREDICTED_COLOUR = "#ff1744"

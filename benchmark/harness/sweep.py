@@ -23,9 +23,9 @@ from typing import Callable
 import torch
 from tqdm.auto import tqdm
 
-from benchmark import records
-from benchmark.errors import UserInputError
-from benchmark.run import RunConfig, run_benchmark, settings_hash
+from gazebench.harness import records
+from gazebench.core.errors import UserInputError
+from gazebench.harness.run import RunConfig, run_benchmark, settings_hash
 
 MANIFEST = "sweep.json"
 FAILED_DIR = "failed"

@@ -32,8 +32,8 @@ import math
 
 import torch
 
-from benchmark.geometry import pitchyaw_to_vector, vector_to_pitchyaw
-from benchmark.simulator.params import head_rotation
+from gazebench.core.geometry import pitchyaw_to_vector, vector_to_pitchyaw
+from gazebench.data.simulator.params import head_rotation
 
 FOCAL_PX = 960.0
 DISTANCE_MM = 600.0

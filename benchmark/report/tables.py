@@ -1,4 +1,4 @@
-"""Paper-style tables built from run records (benchmark.records.read_runs): Markdown, LaTeX or CSV.
+"""Paper-style tables built from run records (gazebench.harness.records.read_runs): Markdown, LaTeX or CSV.
 
 Each table is first a numeric DataFrame (a value column `X` may come with `X se`, the standard error over
 seeds); rendering folds `X` and `X se` into "mean ± se" for Markdown and LaTeX and keeps both for CSV.
@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchmark import records as run_records
-from benchmark.errors import UserInputError
-from benchmark.metrics import WITHIN_THRESHOLDS_DEG
+from gazebench.harness import records as run_records
+from gazebench.core.errors import UserInputError
+from gazebench.metrics.accuracy import WITHIN_THRESHOLDS_DEG
 
 FORMATS = ("markdown", "latex", "csv")
 TABLES = ("methods", "paired", "within", "realism", "diagnostics", "calibration", "all")
@@ -319,7 +319,7 @@ def report_runs(runs_dir: Path, *, fmt: str = "markdown", which: str = "all", pl
         warn(f"warning: {warning.message}")
     text = render_tables(records, fmt=fmt, which=which)
     if plots_dir is not None:
-        from benchmark.plots import plot_calibration, plot_runs
+        from gazebench.report.plots import plot_calibration, plot_runs
 
         calibrated = calibration_long(records)  # from the records alone: drawn even where predictions are not kept
         if not calibrated.empty:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmark.geometry import angular_error_deg
+from gazebench.core.geometry import angular_error_deg
 
 #: Thresholds of the paper's "within d degrees" table and of metrics.json's `within_deg`.
 WITHIN_THRESHOLDS_DEG = (3, 5, 7, 10, 15)
