@@ -3,7 +3,8 @@
 Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
   n         number of images (default 20000)
   seed      integer >= 0 (default 0); image i is a pure function of (seed, i, style, labels)
-  style     default | target  (target is a different appearance that STANDS IN for real eyes; not real data)
+  style     default | appearance | shape | combined | target: every style but default STANDS IN for real eyes
+            (not real data); appearance, shape and combined are known-truth gaps (simulator/params.py)
   equalize  1 | 0: histogram-equalise each image like real MPIIGaze (default 1)
   pitch     LOW,HIGH gaze pitch range in degrees (default -40,20)
   yaw       LOW,HIGH gaze yaw range in degrees (default -45,45)
@@ -27,7 +28,7 @@ from gazebench.data.base import EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options
 from gazebench.core.device import resolve_device
 from gazebench.core.errors import UserInputError
-from gazebench.data.simulator.params import GAZE_PRIORS, STYLES, LabelRange, draw_params
+from gazebench.data.simulator.params import GAZE_PRIORS, STAND_IN_STYLES, STYLES, LabelRange, draw_params
 from gazebench.data.simulator.render import HEIGHT, WIDTH, render
 
 DEFAULT_COUNT = 20000
@@ -110,7 +111,7 @@ class SimSource(EyeSource):
         if not 0 <= self.label_offset <= 30:
             raise UserInputError(f"{spec.text}: option label_offset={self.label_offset:g} should be between 0 and 30 degrees.")
         self.device = resolve_device(spec.options.get("device", "cpu"))
-        self.is_stand_in = self.style == "target"
+        self.is_stand_in = self.style in STAND_IN_STYLES
 
     @property
     def name(self) -> str:

@@ -90,8 +90,25 @@ _APPEARANCE: dict[str, dict[str, tuple[float, float]]] = {
         "lower_margin": (0.2, 0.45), "blur": (1.0, 1.0), "noise": (0.02, 0.035), "gain": (0.8, 1.1), "gamma": (0.7, 1.3),
     },
 }
-# A style is the shared geometry with its own appearance (and, for the stand-in, a few sizes) on top; every
-# style has the same names, so the same parameter streams and labels.
+# Known-truth gaps (issue 20): stand-ins that differ from `default` in ONE kind of thing, so a refiner's effect
+# can be read against a gap of known kind. Every style has the same parameter names, so image i of a seed has
+# the same gaze, head pose and (outside what the style changes) the same geometry in every style.
+# - appearance: the target's camera, lighting and texture (near-black iris, dark sclera, heavy lashes, bright lid
+#   fold, brow shadow, blur, noise, exposure) on the default geometry: what a refiner is built to change.
+# - shape: the default look on another geometry: smaller irises under wider lids, the eye lower in the crop
+#   and a different zoom. A refiner that keeps the geometry (self-regularisation) cannot close this one.
+# - combined: both at once.
+# `target`, the first stand-in, hides much of its larger irises under narrow lids: an estimator trained on its
+# own labelled renders reads it no better than one trained on `default` (issue 20), so it shows no gap.
+_TARGET_GEOMETRY = ("iris_radius", "upper_opening", "lower_opening")
+_SHAPE = {"iris_radius": (4.8, 5.4), "upper_opening": (5.0, 6.5), "lower_opening": (6.0, 7.5),
+          "crop_dy": (1.0, 3.0), "scale": (0.85, 1.0)}
+_TARGET_LOOK = {k: v for k, v in _APPEARANCE["target"].items() if k not in _TARGET_GEOMETRY}
+_APPEARANCE["appearance"] = {**_APPEARANCE["default"], **_TARGET_LOOK}
+_APPEARANCE["shape"] = {**_APPEARANCE["default"], **_SHAPE}
+_APPEARANCE["combined"] = {**_TARGET_LOOK, **_SHAPE}
+#: Styles that stand in for real eyes (not real data): a run names them as such.
+STAND_IN_STYLES = ("target", "appearance", "shape", "combined")
 STYLES: dict[str, dict[str, tuple[float, float]]] = {name: {**GEOMETRY, **look} for name, look in _APPEARANCE.items()}
 
 # Skin texture: a coarse random grid per image, upsampled bilinearly (low-frequency blotches).
