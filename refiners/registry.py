@@ -16,7 +16,7 @@ from gazebench.core.errors import UserInputError
 from gazebench.core.registry import Found
 from gazebench.refiners.base import REFINERS, Refiner, read_refiner_record
 
-__all__ = ["REFINERS", "available_refiners", "create_refiner", "load_refiner", "refiner_class", "checkpoint_class"]
+__all__ = ["REFINERS", "available_refiners", "checkpoint_class", "create_refiner", "load_refiner", "refiner_class"]
 
 #: Where the built-ins lived before the gazebench namespace; checkpoints of that time record these paths.
 OLD_PACKAGES = ("refiners.",)

@@ -4,9 +4,14 @@ kind is covered by registering it; one that reads files writes them in `write_ti
 
 import numpy as np
 import pytest
-
+from data_layouts import (
+    eye_images,
+    unit_vectors,
+    write_day_mat,
+    write_kaggle_h5,
+    write_unityeyes_render,
+)
 from gazebench.data import SOURCES, open_source
-from data_layouts import eye_images, unit_vectors, write_day_mat, write_kaggle_h5, write_unityeyes_render
 
 # The built-in readers of datasets as they ship: their tiny files come from the layout writers of these tests.
 SHIPPED_LAYOUTS = {

@@ -25,4 +25,4 @@ def open_source(spec: str) -> EyeSource:
     return cls(parsed)
 
 
-__all__ = ["EyeData", "EyeSource", "SourceSpec", "SOURCES", "open_source", "parse_spec", "write_own_format", "SOURCE_KINDS"]
+__all__ = ["SOURCES", "SOURCE_KINDS", "EyeData", "EyeSource", "SourceSpec", "open_source", "parse_spec", "write_own_format"]

@@ -13,7 +13,6 @@ from typing import ClassVar
 from urllib.parse import parse_qsl
 
 import numpy as np
-
 from gazebench.core.errors import UserInputError
 from gazebench.core.registry import Registry
 
