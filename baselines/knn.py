@@ -7,12 +7,15 @@ from typing import Any, ClassVar
 from sklearn.neighbors import KNeighborsRegressor
 
 from gazebench.baselines.features import PixelFeatureEstimator
+from gazebench.estimators.base import ESTIMATORS
 
 
+@ESTIMATORS.register
 class KNNEstimator(PixelFeatureEstimator):
     """Averages the gaze of the k training images nearest in feature space (distance-weighted)."""
 
     name: ClassVar[str] = "knn"
+    TINY_SETTINGS: ClassVar[dict[str, Any]] = {"pca_components": 8, "n_neighbors": 3, "n_jobs": 1}
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
         "cpu": {"grid": (18, 28), "pca_components": 50, "n_neighbors": 10, "weights": "distance", "n_jobs": 2},
         "standard": {"grid": (18, 28), "pca_components": 50, "n_neighbors": 10, "weights": "distance", "n_jobs": 2},

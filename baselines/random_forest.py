@@ -7,10 +7,13 @@ from typing import Any, ClassVar
 from sklearn.ensemble import RandomForestRegressor
 
 from gazebench.baselines.features import PixelFeatureEstimator
+from gazebench.estimators.base import ESTIMATORS
 
 
+@ESTIMATORS.register
 class RandomForestEstimator(PixelFeatureEstimator):
     name: ClassVar[str] = "rf"
+    TINY_SETTINGS: ClassVar[dict[str, Any]] = {"pca_components": 8, "n_estimators": 5, "n_jobs": 1}
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
         # Small for a 2-core CPU: 50 trees, each on half the images (20k images: 16 s of CPU time to fit).
         "cpu": {"grid": (18, 28), "pca_components": 50, "n_estimators": 50, "min_samples_leaf": 5,

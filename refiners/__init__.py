@@ -1,4 +1,5 @@
 """Refiners: synthetic eye images in, more realistic eye images out, gaze unchanged.
 
-Looked up by name in REFINERS (refiners/registry.py); a new refiner is one module plus one registry line.
+Each refiner is one module here whose class carries `@REFINERS.register` (refiners/base.py); looked up by name
+through refiners/registry.py, which finds every module of this package itself.
 """

@@ -12,7 +12,7 @@ import torch
 
 from gazebench.core.atomic import write_atomic
 from gazebench.core.errors import UserInputError
-from gazebench.core.plugins import class_path
+from gazebench.core.registry import Registry, class_path
 from gazebench.core.settings import checked
 
 
@@ -30,6 +30,8 @@ class Refiner(ABC):
     #: True for refiners that learn network weights by gradient steps (minutes to hours; `bench refine`);
     #: False for those whose fit is a quick statistic of the real images (gaussian, fda, histogram).
     learns_weights: ClassVar[bool] = False
+    #: Overrides that make the refiner fit in about a second, for the contract tests (tests/test_refiners_contract.py).
+    TINY_SETTINGS: ClassVar[dict[str, Any]] = {}
 
     @abstractmethod
     def fit(
@@ -73,6 +75,10 @@ class Refiner(ABC):
     def from_checkpoint(cls, checkpoint_dir: Path) -> Refiner:
         """The refiner a `save` wrote into checkpoint_dir (gazebench.refiners.registry.load_refiner calls it)."""
 
+
+#: Every built-in refiner registers itself with `@REFINERS.register` beside its class (one file per refiner);
+#: plugins join by the entry-point group or as package.module:ClassName.
+REFINERS = Registry("refiner", "gazebench.refiners", "gazebench.refiners.base:Refiner", ("gazebench.refiners",))
 
 CONFIG_FILE = "config.json"
 #: Images per batch for refiners whose per-image memory is a few images' worth (not a network's feature maps).

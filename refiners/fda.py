@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from gazebench.core.errors import UserInputError
-from gazebench.refiners.base import refine_generator, refine_in_batches
+from gazebench.refiners.base import REFINERS, refine_generator, refine_in_batches
 from gazebench.refiners.real_bank import RealBankRefiner
 
 
@@ -69,6 +69,7 @@ def swap_low_frequencies(images: torch.Tensor, amplitudes: torch.Tensor, halves:
     return (torch.fft.ifft2(torch.fft.ifftshift(mixed, dim=(-2, -1))).real - SHIFT).clamp_(-1.0, 1.0)
 
 
+@REFINERS.register
 class FDARefiner(RealBankRefiner):
     name = "fda"
     config_type = FDAConfig

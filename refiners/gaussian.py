@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from gazebench.core.errors import UserInputError
 from gazebench.refiners.base import (
+    REFINERS,
     CHUNK, Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, refine_generator,
     refine_in_batches, write_refiner_config,
 )
@@ -78,6 +79,7 @@ def fit_blur_sigma(images: torch.Tensor, target_energy: float, iterations: int =
     return (low + high) / 2
 
 
+@REFINERS.register
 class GaussianRefiner(Refiner):
     name = "gaussian"
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from gazebench.core.errors import UserInputError
-from gazebench.refiners.base import refine_generator, refine_in_batches
+from gazebench.refiners.base import REFINERS, refine_generator, refine_in_batches
 from gazebench.refiners.real_bank import RealBankRefiner
 
 LEVELS = 257  # quantiles stored per distribution (grey levels are 8-bit at the source)
@@ -53,6 +53,7 @@ def match_to_quantiles(images: torch.Tensor, targets: torch.Tensor) -> torch.Ten
     return matched.reshape(images.shape).clamp_(-1.0, 1.0)
 
 
+@REFINERS.register
 class HistogramRefiner(RealBankRefiner):
     name = "histogram"
     config_type = HistogramConfig

@@ -8,9 +8,10 @@ from typing import Any
 import torch
 
 from gazebench.core.errors import UserInputError
-from gazebench.refiners.base import Refiner, read_refiner_config, write_refiner_config
+from gazebench.refiners.base import REFINERS, Refiner, read_refiner_config, write_refiner_config
 
 
+@REFINERS.register
 class IdentityRefiner(Refiner):
     name = "identity"
     needs_real_images = False

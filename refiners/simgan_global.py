@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from gazebench.refiners.networks import GlobalDiscriminator
+from gazebench.refiners.base import REFINERS
 from gazebench.refiners.simgan import SimGANRefiner
 from gazebench.refiners.simgan_local import PRESETS as LOCAL_PRESETS
 
@@ -15,8 +16,11 @@ PRESETS = {
 }
 
 
+@REFINERS.register
 class SimGANGlobalRefiner(SimGANRefiner):
     name = "simgan_global"
+    TINY_SETTINGS = dict(batch_size=4, refiner_channels=4, refiner_blocks=1, pretrain_refiner_steps=2,
+                         pretrain_discriminator_steps=1, adversarial_steps=2)
     PRESETS = PRESETS
 
     def make_discriminator(self) -> nn.Module:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from gazebench.refiners.networks import LocalDiscriminator
+from gazebench.refiners.base import REFINERS
 from gazebench.refiners.simgan import SimGANRefiner
 
 # cpu: a 32-channel refiner with 2 ResNet blocks (the paper's: 64 channels, 4 blocks), batch 32 instead of 512,
@@ -24,8 +25,11 @@ PRESETS = {
 }
 
 
+@REFINERS.register
 class SimGANLocalRefiner(SimGANRefiner):
     name = "simgan_local"
+    TINY_SETTINGS = dict(batch_size=4, refiner_channels=4, refiner_blocks=1, pretrain_refiner_steps=2,
+                         pretrain_discriminator_steps=1, adversarial_steps=2)
     PRESETS = PRESETS
 
     def make_discriminator(self) -> nn.Module:

@@ -77,3 +77,17 @@ def test_short_fit_on_toy_task_beats_the_mean(name, overrides):
     model.fit(train_images, train_gaze, device=CPU, progress=False)
     errors = angular_errors(model.predict(test_images, device=CPU), test_gaze)
     assert errors.mean() < 0.5 * mean_gaze_reference(test_gaze).mean()
+
+
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+def test_every_registered_estimator_keeps_the_interface(name):
+    # Each estimator declares its own tiny sizes (TINY_SETTINGS); a new one is covered by registering it.
+    images, gaze = _spot_images(64, seed=4)
+    runs = []
+    for _ in range(2):
+        model = create_estimator(name, seed=2, **ESTIMATORS[name].TINY_SETTINGS)
+        model.fit(images, gaze, device=CPU, progress=False)
+        runs.append(model.predict(images[:9], device=CPU))
+    assert runs[0].shape == (9, 2) and runs[0].dtype == np.float32 and np.isfinite(runs[0]).all()
+    np.testing.assert_array_equal(runs[0], runs[1])  # seeded: same data, same predictions
+    assert model.name == name and model.config["preset"] == "cpu" and model.config["seed"] == 2

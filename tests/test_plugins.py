@@ -1,7 +1,10 @@
 """Plugins: the documented example refiner, installed through real entry-point metadata in a throwaway
-distribution, runs through `bench run`, `bench refine` and `bench turing make` in a subprocess; broken
-plugins end in one sentence naming them (exit 2) and never in a run counted as done."""
+distribution, runs through `bench run`, `bench refine` and `bench turing make` in a subprocess; so do one
+refiner, one estimator and one data source kind of another throwaway distribution together; broken plugins
+end in one sentence naming them (exit 2) and never in a run counted as done; a checkpoint imports no class
+that is neither built in nor installed unless --trust-checkpoint-code says so."""
 
+import json
 import os
 import re
 import subprocess
@@ -12,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from gazebench.cli.main import cli
+from gazebench.refiners.registry import create_refiner
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = re.search(r"```python\n(.*?)```", (REPO / "docs" / "plugins.md").read_text(), re.S).group(1)
@@ -70,6 +74,93 @@ class WrongPredictions(GazeEstimator):
 '''
 
 
+# One module, one refiner, one estimator and one source kind: what a package of plugins for all three holds.
+THREE = '''
+"""my_plugins.py: a refiner, an estimator and a data source kind from outside gazebench."""
+import numpy as np
+
+from gazebench.data.base import EyeData, EyeSource
+from gazebench.estimators.base import GazeEstimator
+from gazebench.refiners.identity import IdentityRefiner
+
+
+class Darker(IdentityRefiner):
+    name = "darker"
+
+    def refine(self, images, *, device, batch_size=None):
+        return (images.float() - 0.1).clamp(-1, 1).cpu()
+
+
+class MeanGaze(GazeEstimator):
+    name = "mean_gaze"
+    PRESETS = {"cpu": {}, "standard": {}, "paper": {}}
+
+    def fit(self, images, gaze, *, device, progress=True):
+        self.mean = np.asarray(gaze, np.float32).mean(0)
+
+    def predict(self, images, *, device):
+        return np.tile(self.mean, (len(images), 1)).astype(np.float32)
+
+    @property
+    def config(self):
+        return {"preset": self.preset, "seed": self.seed}
+
+
+class NoiseSource(EyeSource):
+    """noise?n=N&seed=S: random eyes with random small gaze labels."""
+
+    def __init__(self, spec):
+        super().__init__(spec)
+        rng = np.random.default_rng(int(spec.options.get("seed", 0)))
+        n = int(spec.options.get("n", 100))
+        self._images = rng.integers(0, 256, size=(n, 36, 60), dtype=np.uint8)
+        self._gaze = rng.uniform(-0.3, 0.3, size=(n, 2)).astype(np.float32)
+
+    def __len__(self):
+        return len(self._images)
+
+    @property
+    def image_shape(self):
+        return (36, 60)
+
+    @property
+    def has_labels(self):
+        return True
+
+    def _read(self, indices):
+        return EyeData(self._images[indices], self._gaze[indices])
+'''
+THREE_ENTRY_POINTS = """[gazebench.refiners]
+darker = my_plugins:Darker
+
+[gazebench.estimators]
+mean_gaze = my_plugins:MeanGaze
+
+[gazebench.sources]
+noise = my_plugins:NoiseSource
+"""
+# A class no built-in and no installed plugin has; importing it leaves a mark, so a refusal is seen to import nothing.
+UNTRUSTED = '''
+from pathlib import Path
+
+from gazebench.refiners.identity import IdentityRefiner
+
+Path(__file__).with_name("IMPORTED").touch()
+
+
+class Identity(IdentityRefiner):
+    pass
+'''
+
+
+def write_distribution(root: Path, name: str, entry_points: str) -> None:
+    """The .dist-info folder pip would write for distribution `name`: metadata and entry points only."""
+    info = root / f"{name.replace('-', '_')}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(entry_points)
+
+
 @pytest.fixture(scope="module")
 def plugin_path(tmp_path_factory):
     """A folder holding the example module and the .dist-info of a throwaway distribution 'my-refiners'."""
@@ -77,10 +168,17 @@ def plugin_path(tmp_path_factory):
     (root / "contrast_refiner.py").write_text(EXAMPLE)
     (root / "broken_plugins.py").write_text(BROKEN)
     (root / "broken_import.py").write_text("import a_module_that_does_not_exist\n")
-    info = root / "my_refiners-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: my-refiners\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[gazebench.refiners]\ncontrast = contrast_refiner:ContrastRefiner\n")
+    (root / "untrusted_refiner.py").write_text(UNTRUSTED)
+    write_distribution(root, "my-refiners", "[gazebench.refiners]\ncontrast = contrast_refiner:ContrastRefiner\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def three_plugins(tmp_path_factory):
+    """A folder holding my_plugins.py and the .dist-info of a throwaway distribution 'my-plugins'."""
+    root = tmp_path_factory.mktemp("three")
+    (root / "my_plugins.py").write_text(THREE)
+    write_distribution(root, "my-plugins", THREE_ENTRY_POINTS)
     return root
 
 
@@ -157,11 +255,42 @@ def test_an_estimator_plugin_with_wrong_predictions_is_one_sentence(plugin_path,
 
 
 def test_the_readme_table_is_the_registries_listing():
-    from gazebench.estimators.registry import ESTIMATORS
-    from gazebench.core.plugins import available, plugin_table
-    from gazebench.refiners.registry import REFINERS
+    from gazebench.cli.list_cmd import listing, plugin_table
 
-    # Built-ins only (no group to search), so plugins installed on this machine do not change the table.
-    table = plugin_table({"refiner": available(REFINERS, "no.such.group"), "estimator": available(ESTIMATORS, "no.such.group")},
-                         "markdown")
+    # Built-ins only, so plugins installed on this machine do not change the table.
+    table = plugin_table(listing(plugins=False), "markdown")
     assert table in (REPO / "README.md").read_text()
+    assert "| source | `sim` | gazebench | built in |" in table
+
+
+def test_a_refiner_an_estimator_and_a_source_join_by_entry_point(three_plugins, tmp_path):
+    result = bench(three_plugins, "list")
+    assert result.returncode == 0, result.stderr
+    for kind, name in (("refiner", "darker"), ("estimator", "mean_gaze"), ("source", "noise")):
+        assert re.search(rf"{kind}\s+{name}\s+my-plugins\s+entry point\s+my_plugins:", result.stdout), result.stdout
+    runs = tmp_path / "runs"
+    result = bench(three_plugins, "run", "--refiner", "darker", "--estimator", "mean_gaze", "--synthetic",
+                   "noise?n={n}&seed={seed}", *TINY_RUN[2:], "--out", str(runs))
+    assert result.returncode == 0, result.stderr
+    (run,) = done_runs(runs)
+    config = json.loads((run / "config.json").read_text())
+    assert config["run"]["synthetic"] == "noise?n=300&seed=0" and '"mean_gaze"' in (run / "config.json").read_text()
+    result = bench(three_plugins, "data", "info", "noise?n=5")
+    assert result.returncode == 0 and "images:  5 grey 36x60" in result.stdout, result.stderr
+
+
+def test_a_checkpoint_imports_no_class_it_was_not_given(plugin_path, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(plugin_path))
+    ckpt = tmp_path / "ckpt"
+    create_refiner("identity").save(ckpt)
+    record = json.loads((ckpt / "config.json").read_text())
+    (ckpt / "config.json").write_text(json.dumps({**record, "class": "untrusted_refiner:Identity"}))
+    command = ["run", "--refiner-checkpoint", str(ckpt), *TINY_RUN, "--out", str(tmp_path / "runs")]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 2, result.output
+    assert "untrusted_refiner:Identity" in result.output and "--trust-checkpoint-code" in result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("error:")]) == 1
+    assert not (plugin_path / "IMPORTED").exists() and done_runs(tmp_path / "runs") == []
+    result = CliRunner().invoke(cli, [*command, "--trust-checkpoint-code"])
+    assert result.exit_code == 0, result.output
+    assert (plugin_path / "IMPORTED").exists() and len(done_runs(tmp_path / "runs")) == 1

@@ -35,6 +35,7 @@ def _register() -> None:
 
     for module in (run_cmd, sweep_cmd, refine_cmd, table_cmd, turing_cmd, data_cmd, perf_cmd, list_cmd):
         cli.add_command(module.command)
+    cli.add_command(list_cmd.command, name="refiners")  # the listing's first name, kept
 
 
 _register()

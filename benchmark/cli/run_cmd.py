@@ -63,16 +63,19 @@ def config_from_options(*, estimators, synthetic, real, real_test, n_synthetic, 
               help=f"Gaze estimator trained on the refined images: {', '.join(ESTIMATORS)}, or package.module:ClassName (repeatable).")
 @click.option("--allow-unfingerprinted-checkpoint", is_flag=True,
               help="Test real eyes with a --refiner-checkpoint that records no fingerprints of its real images.")
+@click.option("--trust-checkpoint-code", is_flag=True,
+              help="Let a --refiner-checkpoint import the class it records even when no built-in or installed plugin has it.")
 @run_options
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="results/runs", show_default=True,
               help="Folder that receives one new folder per run.")
-def command(refiner, refiner_checkpoint, allow_unfingerprinted_checkpoint, seed, out, **options):
+def command(refiner, refiner_checkpoint, allow_unfingerprinted_checkpoint, trust_checkpoint_code, seed, out, **options):
     """Refine synthetic eyes, train gaze estimators on them, and measure angular error on real eyes.
 
     The last line printed is the run folder.
     """
     config = config_from_options(refiner=refiner, refiner_checkpoint=refiner_checkpoint, seed=seed, out=out,
-                                 allow_unfingerprinted_checkpoint=allow_unfingerprinted_checkpoint, **options)
+                                 allow_unfingerprinted_checkpoint=allow_unfingerprinted_checkpoint,
+                                 trust_checkpoint_code=trust_checkpoint_code, **options)
     run_dir = run_benchmark(config, log=click.echo)
     click.echo(str(run_dir))

@@ -16,6 +16,8 @@ def command():
 @click.option("--synthetic", "synthetic", required=True, help="Spec of the synthetic eye images, e.g. sim.")
 @click.option("--refiner", "refiner_name", default=None, help="Refiner name or package.module:ClassName; one that needs real images is first fitted quickly (cpu preset).")
 @click.option("--refiner-checkpoint", default=None, type=click.Path(), help="Checkpoint folder written by `bench refine`.")
+@click.option("--trust-checkpoint-code", is_flag=True,
+              help="Let --refiner-checkpoint import the class it records even when no built-in or installed plugin has it.")
 @click.option("--against", type=click.Choice(AGAINST_CHOICES), default="refined", show_default=True,
               help="What the non-real half of the sheet shows.")
 @click.option("--n", "n", type=int, default=100, show_default=True, help="Items on the sheet, half of them real.")

@@ -1,36 +1,28 @@
 """Data sources by spec string: `open_source("npz:dev.npz")`, `open_source("sim?style=target")`.
 
-A new source kind is one module plus one line in SOURCE_KINDS.
+A new source kind is one module in benchmark/data/ whose class carries `@SOURCES.register("KIND")`; other
+distributions add kinds by the entry-point group gazebench.sources.
 """
 
 from __future__ import annotations
 
-from gazebench.data.base import EyeData, EyeSource, SourceSpec, parse_spec
-from gazebench.data.kaggle import KaggleGazeSource
-from gazebench.data.mpiigaze import MpiiGazeSource
-from gazebench.data.own_format import H5Source, NpzSource, write_own_format
-from gazebench.data.unityeyes import UnityEyesSource
 from gazebench.core.errors import UserInputError
-from gazebench.data.sim import SimSource
+from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec, parse_spec
+from gazebench.data.own_format import write_own_format
 
-SOURCE_KINDS: dict[str, type[EyeSource]] = {
-    "npz": NpzSource,
-    "h5": H5Source,
-    "mpiigaze": MpiiGazeSource,
-    "unityeyes": UnityEyesSource,
-    "kaggle": KaggleGazeSource,
-    "sim": SimSource,
-}
+#: The built-in kinds by name (a read-only view of SOURCES), kept for callers of the earlier dict.
+SOURCE_KINDS = SOURCES
 
 
 def open_source(spec: str) -> EyeSource:
     """Open the data source a spec string names; unknown kinds and bad files raise UserInputError."""
     parsed = parse_spec(spec)
-    if parsed.kind not in SOURCE_KINDS:
+    cls = SOURCES.lookup(parsed.kind)
+    if cls is None:
         raise UserInputError(
-            f"Unknown data source kind '{parsed.kind}' in '{spec}'; expected one of {', '.join(sorted(SOURCE_KINDS))}."
+            f"Unknown data source kind '{parsed.kind}' in '{spec}'; expected one of {', '.join(sorted(SOURCES.names()))}."
         )
-    return SOURCE_KINDS[parsed.kind](parsed)
+    return cls(parsed)
 
 
-__all__ = ["EyeData", "EyeSource", "SourceSpec", "open_source", "parse_spec", "write_own_format", "SOURCE_KINDS"]
+__all__ = ["SOURCES", "SOURCE_KINDS", "EyeData", "EyeSource", "SourceSpec", "open_source", "parse_spec", "write_own_format"]

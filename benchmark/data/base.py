@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qsl
 
 import numpy as np
-
 from gazebench.core.errors import UserInputError
+from gazebench.core.registry import Registry
 
 # Largest plausible |pitch| and |yaw| of an eye gaze, radians; larger labels mean a unit mistake (degrees?).
 MAX_ABS_PITCH = np.pi / 2
@@ -45,11 +47,23 @@ def parse_spec(spec: str) -> SourceSpec:
     return SourceSpec(kind=kind.strip().lower(), path=path if sep else None, options=options, text=spec)
 
 
+#: Every built-in source kind registers itself with `@SOURCES.register("KIND")` beside its class (one file each
+#: in benchmark/data/); plugins join by the entry-point group gazebench.sources.
+SOURCES = Registry("source", "gazebench.sources", "gazebench.data.base:EyeSource", ("gazebench.data",), ad_hoc=False)
+
+
 class EyeSource(ABC):
     """A lazily read set of eye images with optional gaze labels."""
 
     #: True for data that only stands in for real eyes (the simulator's target style).
     is_stand_in: bool = False
+    #: A spec of a tiny instance, for the contract tests (tests/test_sources_contract.py); "{folder}" stands for
+    #: a folder that `write_tiny` filled. None: no tiny instance (the test says so).
+    TINY_SPEC: ClassVar[str | None] = None
+
+    @classmethod
+    def write_tiny(cls, folder: Path) -> None:
+        """Write the files TINY_SPEC reads into folder (nothing for a source that reads no files)."""
 
     def __init__(self, spec: SourceSpec):
         self.spec = spec

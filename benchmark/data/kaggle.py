@@ -10,14 +10,17 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from gazebench.data.base import EyeData, EyeSource, SourceSpec
+from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options, require_path
 from gazebench.data.unityeyes import look_vec_to_pitchyaw
 from gazebench.core.errors import UserInputError
 
 
+@SOURCES.register("kaggle")
 class KaggleGazeSource(EyeSource):
     """`kaggle:PATH` to gaze.h5 (images + look_vec) or real_gaze.h5 (images only)."""
+
+    TINY_SPEC = "kaggle:{folder}/gaze.h5"  # the file comes from tests/data_layouts.py (the shipped layout)
 
     def __init__(self, spec: SourceSpec):
         super().__init__(spec)

@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 import scipy.io
 
-from gazebench.data.base import EyeData, EyeSource, SourceSpec, check_gaze
+from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec, check_gaze
 from gazebench.data.options import check_options, require_path
 from gazebench.core.errors import UserInputError
 from gazebench.core.geometry import mirror_images, mirror_pitchyaw, vector_to_pitchyaw
@@ -29,8 +29,11 @@ EVAL_LIST_DIR = Path("Evaluation Subset") / "sample list for eye image"
 SUBSETS = ("all", "eval")
 
 
+@SOURCES.register("mpiigaze")
 class MpiiGazeSource(EyeSource):
     """`mpiigaze:ROOT[?people=..&subset=eval]` or `mpiigaze:MPIIGaze.h5[?people=..]`."""
+
+    TINY_SPEC = "mpiigaze:{folder}"  # Data/Normalized/pXX/dayYY.mat from tests/data_layouts.py (the shipped layout)
 
     def __init__(self, spec: SourceSpec):
         super().__init__(spec)

@@ -9,13 +9,20 @@ import h5py
 import numpy as np
 
 from gazebench.core.atomic import write_atomic
-from gazebench.data.base import EyeData, EyeSource, SourceSpec, check_gaze, check_images
+from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec, check_gaze, check_images
 from gazebench.data.options import require_path
 from gazebench.core.errors import UserInputError
 
 
+@SOURCES.register("npz")
 class NpzSource(EyeSource):
     """A .npz file; arrays are loaded on first use (npz members cannot be memory-mapped)."""
+
+    TINY_SPEC = "npz:{folder}/tiny.npz"
+
+    @classmethod
+    def write_tiny(cls, folder: Path) -> None:
+        write_own_format(Path(folder) / "tiny.npz", *_tiny_eyes())
 
     def __init__(self, spec: SourceSpec):
         super().__init__(spec)
@@ -49,8 +56,15 @@ class NpzSource(EyeSource):
         return EyeData(self._images[indices], None if self._gaze is None else self._gaze[indices])
 
 
+@SOURCES.register("h5")
 class H5Source(EyeSource):
     """An HDF5 file read lazily: only the requested rows leave the disk."""
+
+    TINY_SPEC = "h5:{folder}/tiny.h5"
+
+    @classmethod
+    def write_tiny(cls, folder: Path) -> None:
+        write_own_format(Path(folder) / "tiny.h5", *_tiny_eyes())
 
     def __init__(self, spec: SourceSpec):
         super().__init__(spec)
@@ -86,6 +100,12 @@ class H5Source(EyeSource):
     def _read(self, indices):
         gaze = None if self._gaze is None else np.asarray(self._gaze[indices], dtype=np.float32)
         return EyeData(np.asarray(self._images[indices]), gaze)
+
+
+def _tiny_eyes() -> tuple[np.ndarray, np.ndarray]:
+    """Five random eyes with small gaze labels: the contract tests' own-format files."""
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, size=(5, 36, 60), dtype=np.uint8), rng.uniform(-0.3, 0.3, size=(5, 2)).astype(np.float32)
 
 
 def write_own_format(path: str | os.PathLike, images: np.ndarray, gaze: np.ndarray | None) -> Path:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gazebench.data.base import EyeData, EyeSource, SourceSpec
+from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options
 from gazebench.core.device import resolve_device
 from gazebench.core.errors import UserInputError
@@ -76,8 +76,11 @@ def _range(spec: SourceSpec, key: str, default: tuple[float, float], limit: floa
     return low, high
 
 
+@SOURCES.register("sim")
 class SimSource(EyeSource):
     """Procedurally rendered left eyes with exact gaze labels, rendered on demand from (seed, index)."""
+
+    TINY_SPEC = "sim?n=6&seed=1&people=2"
 
     def __init__(self, spec: SourceSpec):
         super().__init__(spec)

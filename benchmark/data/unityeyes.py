@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gazebench.data.base import EyeData, EyeSource, SourceSpec
+from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options, parse_size_option, require_path
 from gazebench.core.errors import UserInputError
 from gazebench.core.geometry import vector_to_pitchyaw
@@ -96,8 +96,11 @@ def _render_order(path: Path):
     return (0, int(path.stem), "") if path.stem.isdigit() else (1, 0, path.stem)
 
 
+@SOURCES.register("unityeyes")
 class UnityEyesSource(EyeSource):
     """`unityeyes:DIR[?size=HxW]`: every `N.json` in DIR with its `N.jpg`."""
+
+    TINY_SPEC = "unityeyes:{folder}"  # N.jpg + N.json from tests/data_layouts.py (the shipped layout)
 
     def __init__(self, spec: SourceSpec):
         super().__init__(spec)

@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from gazebench.core.registry import Registry
+
 
 class GazeEstimator(ABC):
     """Trained on images with gaze labels, predicts (pitch, yaw) radians for new images.
@@ -19,6 +21,8 @@ class GazeEstimator(ABC):
     #: Settings per preset name; overrides may only change settings a preset defines.
     PRESETS: ClassVar[dict[str, dict[str, Any]]]
     REQUIRED_CLASS_ATTRIBUTES: ClassVar[dict[str, type]] = {"name": str, "PRESETS": dict}  # checked for plugins
+    #: Overrides that make fit take about a second, for the contract tests (tests/test_estimators.py).
+    TINY_SETTINGS: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, *, preset: str = "cpu", seed: int = 0, **overrides: Any):
         unknown = set(overrides) - set(self.PRESETS[preset])
@@ -39,6 +43,12 @@ class GazeEstimator(ABC):
     @abstractmethod
     def config(self) -> dict[str, Any]:
         """Every number the estimator uses, including which features it reads."""
+
+
+#: Every built-in estimator registers itself with `@ESTIMATORS.register` beside its class (one file each, in
+#: benchmark/estimators/ or baselines/); plugins join by the entry-point group or as package.module:ClassName.
+ESTIMATORS = Registry("estimator", "gazebench.estimators", "gazebench.estimators.base:GazeEstimator",
+                      ("gazebench.estimators", "gazebench.baselines"))
 
 
 class FeatureEstimator(GazeEstimator):

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from gazebench.estimators.augment import AUGMENTATIONS, augment
 from gazebench.core.device import autocast, memory_format, seed_everything
-from gazebench.estimators.base import FeatureEstimator
+from gazebench.estimators.base import ESTIMATORS, FeatureEstimator
 from gazebench.core.geometry import pitchyaw_to_vector, vector_to_pitchyaw
 
 PAPER_CHANNELS = (32, 32, 64, 80, 192)
@@ -58,6 +58,7 @@ class GazeNet(nn.Module):
         return self.head(self.features(x))
 
 
+@ESTIMATORS.register
 class GazeCNN(FeatureEstimator):
     """Predicts a 3-D gaze vector with an L2 loss, reports pitch/yaw; Adam with a cosine learning-rate decay.
 
@@ -66,6 +67,7 @@ class GazeCNN(FeatureEstimator):
     """
 
     name: ClassVar[str] = "cnn"
+    TINY_SETTINGS: ClassVar[dict[str, Any]] = {"channels": (4, 4, 8, 8, 16), "fc_hidden": 32, "epochs": 1, "batch_size": 32}
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
         "paper": {"channels": PAPER_CHANNELS, "fc_hidden": 1000, "epochs": 20, "batch_size": 256, "lr": 1e-3,
                   "batch_norm": False, "augment": "none"},

@@ -1,37 +1,35 @@
-"""Gaze estimators by name: a new built-in is one module plus one line in ESTIMATORS; estimators from other
-packages join by entry point or as package.module:ClassName (benchmark/plugins.py)."""
+"""Gaze estimators by name: a built-in registers itself with `@ESTIMATORS.register` in its own module
+(benchmark/estimators/ or baselines/); estimators from other packages join by entry point or as
+package.module:ClassName (gazebench.core.registry)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-
-from gazebench.baselines.knn import KNNEstimator
-from gazebench.baselines.random_forest import RandomForestEstimator
-from gazebench.core import plugins
 from gazebench.core.errors import UserInputError
-from gazebench.estimators.base import GazeEstimator
+from gazebench.core.registry import Found
 from gazebench.core.settings import checked
-from gazebench.estimators.cnn import GazeCNN
+from gazebench.estimators.base import ESTIMATORS, GazeEstimator
 
-ESTIMATORS: dict[str, type[GazeEstimator]] = {
-    "cnn": GazeCNN,
-    "rf": RandomForestEstimator,
-    "knn": KNNEstimator,
-}
+__all__ = ["ESTIMATORS", "available_estimators", "check_predictions", "create_estimator", "estimator_class"]
+
+
+def estimator_class(name: str) -> type[GazeEstimator]:
+    """A built-in by name, a plugin by entry-point name, or a package.module:ClassName."""
+    return ESTIMATORS.resolve(name)
 
 
 def create_estimator(name: str, *, preset: str = "cpu", seed: int = 0, **overrides: Any) -> GazeEstimator:
     """A fresh, untrained estimator; `preset` picks its hyperparameters and `overrides` replace single ones."""
-    cls = plugins.resolve(name, ESTIMATORS, plugins.ESTIMATOR_GROUP, "Estimator", GazeEstimator)
+    cls = estimator_class(name)
     if preset not in cls.PRESETS:
         raise UserInputError(f"Unknown preset '{preset}' for estimator '{name}'; expected one of: {', '.join(cls.PRESETS)}.")
     return cls(preset=preset, seed=seed, **checked("estimator", name, cls.PRESETS[preset], overrides))
 
 
-def available_estimators() -> list[plugins.Found]:
-    return plugins.available(ESTIMATORS, plugins.ESTIMATOR_GROUP)
+def available_estimators() -> list[Found]:
+    return ESTIMATORS.available()
 
 
 def check_predictions(estimator: GazeEstimator, n: int, predicted: object) -> np.ndarray:

@@ -73,6 +73,7 @@ class RunConfig:
     refiner: str = "simgan_local"
     refiner_checkpoint: str | None = None  # a `bench refine` folder; replaces `refiner`
     allow_unfingerprinted_checkpoint: bool = False  # test real eyes with a checkpoint that records no fingerprints
+    trust_checkpoint_code: bool = False  # import a checkpoint's class even when no built-in or installed plugin has it
     estimators: tuple[str, ...] = ("cnn",)
     synthetic: str | None = None  # None: DEFAULT_SYNTHETIC with as many images as the run needs
     real: str = DEFAULT_REAL
@@ -137,7 +138,7 @@ class RunConfig:
 
 #: RunConfig fields that do not change what a run measures (where it writes, how it reports) or that vary
 #: between seeds of one setting; every other field enters the settings hash in the run folder's name.
-NOT_SETTINGS = ("seed", "out", "progress", "device")
+NOT_SETTINGS = ("seed", "out", "progress", "device", "trust_checkpoint_code")
 
 
 def settings_hash(config: RunConfig) -> str:
@@ -186,7 +187,7 @@ def _prepare(cfg: RunConfig) -> _Inputs:
     estimators = {name: create_estimator(name, preset=cfg.preset, seed=cfg.seed, **cfg.settings.get(name, {}))
                   for name in cfg.estimators}
     if cfg.refiner_checkpoint:
-        refiner = load_refiner(Path(cfg.refiner_checkpoint))
+        refiner = load_refiner(Path(cfg.refiner_checkpoint), trust_code=cfg.trust_checkpoint_code)
     else:
         refiner = create_refiner(cfg.refiner, preset=cfg.preset, seed=cfg.seed, **cfg.settings.get(cfg.refiner, {}))
     synthetic = open_source(cfg.synthetic)

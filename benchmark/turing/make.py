@@ -70,12 +70,12 @@ def random_hex_ids(rng: np.random.Generator, count: int) -> list[str]:
     return ids
 
 
-def build_refiner(refiner_name: str | None, refiner_checkpoint: str | None, *, seed: int):
+def build_refiner(refiner_name: str | None, refiner_checkpoint: str | None, *, seed: int, trust_code: bool = False):
     """A refiner from a checkpoint folder, or a fresh one by registry name (the one place the sheet meets refiners)."""
     from gazebench.refiners import registry
 
     if refiner_checkpoint is not None:
-        return registry.load_refiner(Path(refiner_checkpoint))
+        return registry.load_refiner(Path(refiner_checkpoint), trust_code=trust_code)
     return registry.create_refiner(refiner_name, preset="cpu", seed=seed)
 
 
@@ -84,13 +84,14 @@ def refine_images(
     *,
     refiner_name: str | None,
     refiner_checkpoint: str | None,
+    trust_checkpoint_code: bool = False,
     synthetic_source: EyeSource,
     real_source: EyeSource,
     device: torch.device,
     seed: int,
 ) -> torch.Tensor:
     """Refine the chosen synthetic images; a refiner named without a checkpoint is first fitted (CPU preset)."""
-    refiner = build_refiner(refiner_name, refiner_checkpoint, seed=seed)
+    refiner = build_refiner(refiner_name, refiner_checkpoint, seed=seed, trust_code=trust_checkpoint_code)
     if refiner.needs_real_images and refiner_checkpoint is None:
         if refiner.learns_weights:
             print(
@@ -132,6 +133,7 @@ def make_sheet(
     against: str = "refined",
     refiner_name: str | None = None,
     refiner_checkpoint: str | None = None,
+    trust_checkpoint_code: bool = False,
     seed: int = 0,
     device: str = "auto",
     overwrite: bool = False,
@@ -165,6 +167,7 @@ def make_sheet(
             shown,
             refiner_name=refiner_name,
             refiner_checkpoint=refiner_checkpoint,
+            trust_checkpoint_code=trust_checkpoint_code,
             synthetic_source=synthetic_source,
             real_source=real_source,
             device=resolve_device(device),
