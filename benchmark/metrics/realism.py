@@ -9,6 +9,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from gazebench.core.device import autocast, memory_format, seed_everything
+from gazebench.core.geometry import mirror_images
 from gazebench.estimators.base import GazeEstimator
 from gazebench.metrics.accuracy import angular_errors
 
@@ -104,3 +105,9 @@ def gaze_drift_deg(
     this near that estimator's own error on synthetic images.
     """
     return angular_errors(estimator.predict(refined_images, device=device), synthetic_gaze)
+
+
+def randomly_mirrored(images: torch.Tensor, seed: int) -> torch.Tensor:
+    """Each image mirrored or not by a seeded coin, so which eye (left or right) it shows tells a classifier nothing."""
+    flip = torch.rand(len(images), generator=torch.Generator().manual_seed(seed)) < 0.5
+    return torch.where(flip.view(-1, 1, 1, 1), mirror_images(images), images)

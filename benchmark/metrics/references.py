@@ -10,7 +10,6 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GroupKFold, KFold
-from sklearn.pipeline import make_pipeline
 
 from gazebench.core.geometry import pitchyaw_to_vector, vector_to_pitchyaw
 from gazebench.metrics.accuracy import angular_errors
@@ -28,21 +27,56 @@ def mean_gaze_reference(test_gaze) -> np.ndarray:
     return angular_errors(np.broadcast_to(mean_direction, gaze.shape), gaze)
 
 
-def ceiling_splits(n: int, folds: int, recordings=None) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
-    """Cross-validation folds that keep near-identical frames of one recording on one side, and how they were made.
+FOLD_STRATEGIES = ("grouped", "shuffled")
 
-    By recording (day) where the source knows it and there are at least `folds` of them; otherwise contiguous
-    blocks of the test images in source order (consecutive frames of a recording sit next to each other there).
-    Shuffled folds put a frame's neighbours into training and flatter the ceiling.
+
+def ceiling_splits(n: int, folds: int, recordings=None, *, strategy: str = "grouped",
+                   seed: int = 0) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    """Cross-validation folds and how they were made; "grouped" keeps near-identical frames of one recording on one side.
+
+    grouped: by recording (day) where the source knows it and there are at least `folds` of them; otherwise
+    contiguous blocks of the test images in source order (consecutive frames of a recording sit next to each
+    other there). shuffled: seeded KFold, which puts a frame's neighbours into training and flatters the
+    ceiling; kept only to measure that (results/ceiling).
     """
     index = np.arange(n)
+    if strategy == "shuffled":
+        return list(KFold(folds, shuffle=True, random_state=seed).split(index)), "shuffled"
+    if strategy != "grouped":
+        raise ValueError(f"fold strategy {strategy!r}; expected one of {', '.join(FOLD_STRATEGIES)}")
     if recordings is not None and len(set(recordings)) >= folds:
         return list(GroupKFold(folds).split(index, groups=np.asarray(recordings))), "grouped by recording day"
     return list(KFold(folds, shuffle=False).split(index)), "contiguous blocks in source order"
 
 
-def real_label_ceiling(images, gaze, *, folds: int = 5, seed: int = 0, recordings=None) -> tuple[np.ndarray, str]:
-    """Errors of PCA+ridge on pixels trained on the test set's own real labels, cross-validated (ceiling_splits).
+class PcaRidge:
+    """PCA on flattened pixels, then ridge to (pitch, yaw): the one linear pixel model of the ceiling and the checks.
+
+    train_scores says how the ridge's training inputs are computed: "fit_transform" (the PCA's own SVD scores,
+    as a scikit-learn pipeline does; the ceiling) or "transform" (the fitted PCA's projection; the simulator
+    checks). They agree to rounding (1e-7 in float32); both are kept so committed numbers reproduce exactly.
+    """
+
+    def __init__(self, components: int, alpha: float, *, seed: int = 0, train_scores: str = "fit_transform"):
+        if train_scores not in ("fit_transform", "transform"):
+            raise ValueError(f"train_scores {train_scores!r}; expected fit_transform or transform")
+        self.pca, self.ridge, self.train_scores = PCA(components, random_state=seed), Ridge(alpha=alpha), train_scores
+
+    def fit(self, pixels: np.ndarray, gaze: np.ndarray) -> PcaRidge:
+        if self.train_scores == "fit_transform":
+            scores = self.pca.fit_transform(pixels)
+        else:
+            scores = self.pca.fit(pixels).transform(pixels)
+        self.ridge.fit(scores, gaze)
+        return self
+
+    def predict(self, pixels: np.ndarray) -> np.ndarray:
+        return self.ridge.predict(self.pca.transform(pixels))
+
+
+def real_label_ceiling(images, gaze, *, folds: int = 5, seed: int = 0, recordings=None,
+                       strategy: str = "grouped") -> tuple[np.ndarray, str]:
+    """Errors of PcaRidge trained on the test set's own real labels, cross-validated (ceiling_splits' strategy).
 
     Every image is predicted by the model of the fold that held it out; errors come back in input order, with
     the description of the folds.
@@ -54,9 +88,9 @@ def real_label_ceiling(images, gaze, *, folds: int = 5, seed: int = 0, recording
     if len(pixels) < 2 * folds:
         raise ValueError(f"the real-label ceiling needs at least {2 * folds} labelled images, got {len(pixels)}")
     predicted = np.empty_like(gaze)
-    splits, how = ceiling_splits(len(pixels), folds, recordings)
+    splits, how = ceiling_splits(len(pixels), folds, recordings, strategy=strategy, seed=seed)
     for train, held_out in splits:
         components = min(CEILING_PCA_COMPONENTS, len(train) - 1, pixels.shape[1])
-        model = make_pipeline(PCA(components, random_state=seed), Ridge(alpha=CEILING_RIDGE_ALPHA))
+        model = PcaRidge(components, CEILING_RIDGE_ALPHA, seed=seed)
         predicted[held_out] = model.fit(pixels[train], gaze[train]).predict(pixels[held_out])
     return angular_errors(predicted, gaze), how
