@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from gazebench.harness import sweep
+from gazebench.harness import grid, sweep
 from gazebench.cli.run_cmd import config_from_options, run_options
 from gazebench.core.errors import UserInputError
 
@@ -20,6 +20,9 @@ def _names(text: str) -> list[str]:
 @click.option("--estimator", "estimators", default="cnn", show_default=True,
               help="Comma-separated estimators; every cell trains all of them on its refined images.")
 @click.option("--seeds", default="0-4", show_default=True, help="Seeds, e.g. 0-4 or 0,2,5.")
+@click.option("--grid", "grid_items", multiple=True, metavar="COMPONENT.KEY=V1,V2",
+              help="Sweep a setting too (repeatable): every combination of the values is a cell per refiner and "
+                   "seed, e.g. --grid cnn.epochs=6,12 --grid run.n_synthetic=10000,30000.")
 @run_options
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="The sweep's folder (run folders, logs).")
 @click.option("--launcher", type=click.Choice(sweep.LAUNCHERS), default="local", show_default=True)
@@ -32,9 +35,9 @@ def _names(text: str) -> list[str]:
 @click.option("--array-parallelism", type=int, default=32, show_default=True, help="slurm: cells running at once.")
 @click.option("--status", "status_dir", type=click.Path(file_okay=False), default=None,
               help="Show what is pending, running, done and failed in this sweep folder, and exit.")
-def command(refiners, estimators, seeds, out, launcher, workers, partition, time_min, cpus, gpus, array_parallelism,
+def command(refiners, estimators, seeds, grid_items, out, launcher, workers, partition, time_min, cpus, gpus, array_parallelism,
             status_dir, **options):
-    """Run a grid of refiners x seeds; cells already done with the same settings are skipped.
+    """Run a grid of refiners x seeds (x --grid settings); cells already done with the same settings are skipped.
 
     Start it again after a stop (or a failed cell) to finish only what is missing. `bench table OUT` reads the
     sweep's folder like any folder of runs.
@@ -49,7 +52,7 @@ def command(refiners, estimators, seeds, out, launcher, workers, partition, time
         raise UserInputError("bench sweep needs --out DIR, the folder that keeps the sweep's runs and logs.")
     out_dir = Path(out)
     base = config_from_options(estimators=_names(estimators), out=str(out_dir), **options)
-    cells = sweep.expand(base, _names(refiners), sweep.parse_seeds(seeds))
+    cells = grid.expand_grid(base, _names(refiners), sweep.parse_seeds(seeds), grid_items)
     states = sweep.cell_states(out_dir, [cell for cell, _ in cells])
     todo = [(cell, config) for cell, config in cells if states[cell.key] != "done"]
     click.echo(f"{len(cells)} cells: {len(cells) - len(todo)} done, {len(todo)} to run ({launcher}).")

@@ -115,3 +115,15 @@ def geometry_floor(train: dict[str, np.ndarray], train_gaze: np.ndarray, test: d
     return {"error_deg": round(float(errors.mean()), 3), "median_deg": round(float(np.median(errors)), 3),
             **{k: round(v, 3) for k, v in bias_gain_corr(pred, test_gaze).items()},
             "seconds": round(time.perf_counter() - start, 1)}
+
+
+def cnn_tuning_rows(train: EyeData, tests: dict[str, EyeData], settings: dict[str, dict], seeds=(0,)):
+    """Per named CNN setting (overrides of the cpu preset) and seed, one row: training time and the CNN's
+    reading of every test set (cnn_reading). Rows are yielded as they finish."""
+    images = to_model_tensor(train.images)
+    for name, overrides in settings.items():
+        for seed in seeds:
+            cnn, seconds = train_cnn(images, train.gaze, seed, **overrides)
+            yield {"setting": name, "overrides": overrides, "n_train": len(train.gaze), "seed": seed,
+                   "train_seconds": round(seconds, 1), "torch_threads": torch.get_num_threads(),
+                   **{test_name: cnn_reading(cnn, data) for test_name, data in tests.items()}}

@@ -1,7 +1,7 @@
 """Simulator checks against real p00 and between styles; writes results/simulator/checks.json.
 
 Run from the repository root (needs ../shared/data/mpiigaze_p00/dev.npz):
-    python results/simulator/measure.py
+    python results/simulator/measure.py [--tiny --out DIR]
 Geometry: where the darkest 10% of pixels sit, regressed on the gaze label. Layout: mean row and column
 intensity profiles (L1 distance to real, grey levels). Gaze content and style gap: PCA + ridge trained on
 5,000 renders, and the harness's cpu-preset CNN trained on 10,000 (two seeds), tested on held-out renders of
@@ -10,6 +10,7 @@ renders for 6 epochs, until they learn the simulator, then read on p00 (error, m
 per angle); once on plain renders and once on FDA-refined ones (real amplitudes from the 144 mixed eyes).
 `--only diagnostic [--seeds 0] [--style-override JSON]` runs the plain diagnostic alone and prints it; the
 override replaces default-style ranges, as in the README's single-seed experiments.
+The code is gazebench.data.simulator.measure (image statistics) and gazebench.metrics.diagnostics (models).
 """
 
 from __future__ import annotations
@@ -17,24 +18,29 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import time
 from pathlib import Path
 
 import numpy as np
-import torch
-from sklearn.decomposition import PCA
-from sklearn.linear_model import Ridge
 
-from gazebench.harness import records
 from gazebench.data import EyeData, open_source
-from gazebench.estimators.cnn import GazeCNN
-from gazebench.core.images import to_model_tensor
-from gazebench.metrics.accuracy import angular_errors, bias_gain_corr
+from gazebench.data.simulator.calibrate import style_overrides
+from gazebench.data.simulator.measure import dark_centroid_slopes, profile_distance
 from gazebench.data.simulator.params import STYLES
-from gazebench.refiners.registry import create_refiner
+from gazebench.harness import records
+from gazebench.metrics.diagnostics import cnn_errors, learnt_cnn_runs, pca_ridge_errors
 
 REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"
 P00_BOX = "pitch=-16,2&yaw=-17,16"  # p00's label range, so geometry slopes compare like with like
+# FDA's real amplitudes come from the 144 unlabelled eyes of mixed people, so nothing of p00 reaches training.
+FDA_REAL = "../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz"
+# Image counts. The learnt diagnostic: the cpu widths trained long enough to learn the simulator (30k renders,
+# 6 epochs; the quick preset's 10k x 2 epochs stays near the mean-gaze floor and hides the geometry gap).
+FULL = {"layout": 3000, "pca_fit": 5000, "pca_test": 2000, "pca_own_test": 1000, "components": 100,
+        "cnn_train": 10000, "cnn_test": 2000, "cnn_epochs": None, "learnt_train": 30000, "learnt_held_out": 2000,
+        "learnt_epochs": 6}
+TINY = {"layout": 200, "pca_fit": 300, "pca_test": 100, "pca_own_test": 100, "components": 20,
+        "cnn_train": 300, "cnn_test": 100, "cnn_epochs": 1, "learnt_train": 300, "learnt_held_out": 100,
+        "learnt_epochs": 1}
 
 
 @functools.cache
@@ -43,95 +49,43 @@ def _load(spec: str) -> EyeData:
     return open_source(spec).load()
 
 
-def dark_centroids(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per image, x and y of the centroid of its darkest 10% of pixels, weighted by darkness (iris, pupil, lashes)."""
-    flat = images.reshape(len(images), -1).astype(np.float64)
-    dark = flat <= np.percentile(flat, 10, axis=1, keepdims=True)
-    weight = dark * (255.0 - flat)
-    ys, xs = np.divmod(np.arange(flat.shape[1]), images.shape[2])
-    return (weight @ xs) / weight.sum(1), (weight @ ys) / weight.sum(1)
+def learnt_cnn(n: dict, seeds, real: str, fda: bool = False) -> dict:
+    train, held_out = f"sim?n={n['learnt_train']}&seed=3", f"sim?n={n['learnt_held_out']}&seed=4"
+    runs = learnt_cnn_runs(_load(train), _load(held_out), _load(real), seeds=seeds, epochs=n["learnt_epochs"],
+                           fda_real=np.load(FDA_REAL)["images"] if fda else None)
+    return {"trained on": train, "refiner": f"fda (real: {FDA_REAL})" if fda else "identity",
+            "epochs": n["learnt_epochs"], "held out": held_out, "real": real, "runs": runs}
 
 
-def dark_centroid_slopes(images: np.ndarray, gaze: np.ndarray) -> dict[str, float]:
-    """px per degree: centroid x of the darkest 10% against yaw, centroid y against pitch."""
-    cx, cy = dark_centroids(images)
-    pitch, yaw = np.degrees(gaze).T
-    return {"x_per_yaw_deg": float(np.polyfit(yaw, cx, 1)[0]), "y_per_pitch_deg": float(np.polyfit(pitch, cy, 1)[0])}
-
-
-def profile_distance(images: np.ndarray, real: np.ndarray) -> dict[str, float]:
-    """Mean |difference| of the mean row / column intensity profiles, grey levels."""
-    mean, real_mean = images.astype(np.float64).mean(0), real.astype(np.float64).mean(0)
-    return {"rows_l1": float(np.abs(mean.mean(1) - real_mean.mean(1)).mean()),
-            "cols_l1": float(np.abs(mean.mean(0) - real_mean.mean(0)).mean())}
-
-
-def _pixels(images: np.ndarray) -> np.ndarray:
-    return images.reshape(len(images), -1).astype(np.float32) / 255.0
-
-
-def pca_ridge_errors(train_spec: str, test_specs: dict[str, str | None], components: int = 100) -> dict[str, float]:
-    """Mean angular error, deg, of one PCA + ridge trained on the first 5,000 images of train_spec, per test
-    set; a test spec of None means train_spec's own images after the first 5,000."""
-    train = _load(train_spec)
-    x = _pixels(train.images)
-    pca = PCA(n_components=components, random_state=0).fit(x[:5000])
-    model = Ridge(alpha=1.0).fit(pca.transform(x[:5000]), train.gaze[:5000])
-    errors = {}
-    for name, spec in test_specs.items():
-        test = _load(spec) if spec else None
-        x_test, gaze_test = (x[5000:], train.gaze[5000:]) if test is None else (_pixels(test.images), test.gaze)
-        errors[name] = float(angular_errors(model.predict(pca.transform(x_test)), gaze_test).mean())
-    return errors
-
-
-def cnn_errors(train_spec: str, test_specs: dict[str, str], seeds=(0, 1)) -> dict[str, list[float]]:
-    """Mean angular error, deg, per test set and CNN seed of the cpu-preset CNN trained on train_spec."""
-    train = _load(train_spec)
-    tests = {name: _load(spec) for name, spec in test_specs.items()}
-    errors: dict[str, list[float]] = {name: [] for name in tests}
-    for seed in seeds:
-        cnn = GazeCNN(preset="cpu", seed=seed)
-        cnn.fit(to_model_tensor(train.images), train.gaze, device=torch.device("cpu"), progress=False)
-        for name, data in tests.items():
-            predicted = cnn.predict(to_model_tensor(data.images), device=torch.device("cpu"))
-            errors[name].append(round(float(angular_errors(predicted, data.gaze).mean()), 2))
-    return errors
-
-
-# The "learns the renders" diagnostic: the cpu widths trained long enough to learn the simulator (30k renders,
-# 6 epochs; the quick preset's 10k x 2 epochs stays near the mean-gaze floor and hides the geometry gap).
-LEARNT_TRAIN, LEARNT_HELD_OUT, LEARNT_EPOCHS = "sim?n=30000&seed=3", "sim?n=2000&seed=4", 6
-
-
-# FDA's real amplitudes come from the 144 unlabelled eyes of mixed people, so nothing of p00 reaches training.
-FDA_REAL = "../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz"
-
-
-def learnt_cnn_diagnostic(seeds=(0, 1), refiner: str = "identity") -> dict:
-    """A cpu-width CNN trained until it learns the renders (refined by `refiner`: identity or fda), then
-    read on held-out (unrefined) renders and on real p00."""
-    train, held_out, real = _load(LEARNT_TRAIN), _load(LEARNT_HELD_OUT), _load(REAL)
-    images = to_model_tensor(train.images)
-    if refiner == "fda":
-        fda = create_refiner("fda", seed=0)
-        fda.fit(images, to_model_tensor(np.load(FDA_REAL)["images"]), device=torch.device("cpu"))
-        images = fda.refine(images, device=torch.device("cpu"))
-    rows = []
-    for seed in seeds:
-        start = time.perf_counter()
-        cnn = GazeCNN(preset="cpu", seed=seed, epochs=LEARNT_EPOCHS)
-        cnn.fit(images, train.gaze, device=torch.device("cpu"), progress=False)
-        seconds = time.perf_counter() - start
-        def predict(data: EyeData) -> np.ndarray:
-            return cnn.predict(to_model_tensor(data.images), device=torch.device("cpu"))
-
-        rows.append({"seed": seed, "train_seconds": round(seconds, 1),
-                     "held_out_renders_deg": float(angular_errors(predict(held_out), held_out.gaze).mean()),
-                     "real_p00": {"error_deg": float(angular_errors(predict(real), real.gaze).mean()),
-                                      **bias_gain_corr(predict(real), real.gaze)}})
-    return {"trained on": LEARNT_TRAIN, "refiner": refiner if refiner == "identity" else f"{refiner} (real: {FDA_REAL})",
-            "epochs": LEARNT_EPOCHS, "held out": LEARNT_HELD_OUT, "real": REAL, "runs": rows}
+def checks(n: dict, real_spec: str) -> dict:
+    real = _load(real_spec)
+    out: dict[str, dict] = {"geometry": {"real p00 dev": dark_centroid_slopes(real.images, real.gaze)}, "layout": {}}
+    for name, spec in [("sim default", f"sim?n={n['layout']}&{P00_BOX}"),
+                       ("sim target", f"sim?n={n['layout']}&style=target&{P00_BOX}")]:
+        data = _load(spec)
+        out["geometry"][name] = {"spec": spec, **dark_centroid_slopes(data.images, data.gaze)}
+        out["layout"][name] = {"spec": spec, **profile_distance(data.images, real.images)}
+    fit, test, own = n["pca_fit"], n["pca_test"], n["pca_fit"] + n["pca_own_test"]
+    pca = functools.partial(pca_ridge_errors, n_fit=fit, components=n["components"])
+    out["pca_ridge_deg"] = {
+        **pca(_load(f"sim?n={fit}&seed=1"), {
+            f"default -> default (sim?n={fit}&seed=1 -> sim?n={test}&seed=2)": _load(f"sim?n={test}&seed=2"),
+            "default -> target stand-in": _load(f"sim?n={test}&seed=2&style=target")}),
+        **pca(_load(f"sim?n={fit}&seed=1&prior=uniform"),
+              {"default, flat prior (prior=uniform)": _load(f"sim?n={test}&seed=2&prior=uniform")}),
+        **pca(_load(f"sim?n={own}&seed=7&people=1"), {f"one person (sim?n={own}&seed=7&people=1, {fit}/{own - fit})": None}),
+        **pca(_load(f"sim?n={own}&seed=7&people=10"), {f"ten people (sim?n={own}&seed=7&people=10, {fit}/{own - fit})": None}),
+    }
+    train, test_spec = f"sim?n={n['cnn_train']}&seed=1", f"sim?n={n['cnn_test']}&seed=2"
+    epochs = {"epochs": n["cnn_epochs"]} if n["cnn_epochs"] else {}
+    out["cnn_deg_per_seed"] = {"trained on": train, **cnn_errors(_load(train), {
+        f"sim default ({test_spec})": _load(test_spec),
+        f"sim target stand-in ({test_spec}&style=target)": _load(f"{test_spec}&style=target"),
+        f"real p00 dev ({len(real.gaze)})": real}, **epochs)}
+    out["learnt_cnn"] = learnt_cnn(n, (0, 1), real_spec)
+    out["learnt_cnn_fda"] = learnt_cnn(n, (0, 1), real_spec, fda=True)
+    out["git"] = records.git_state()  # the commit that reproduces these numbers
+    return out
 
 
 def main() -> None:
@@ -140,42 +94,23 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1", help="CNN seeds of the diagnostic, e.g. 0 or 0,1")
     parser.add_argument("--style-override", default="{}",
                         help='with --only diagnostic: default-style ranges to replace, e.g. \'{"scale": [0.75, 0.95]}\'')
+    parser.add_argument("--tiny", action="store_true", help="a few hundred images and one epoch: a seconds-long smoke run")
+    parser.add_argument("--real", default=REAL, help="the labelled real set")
+    parser.add_argument("--out", default=str(Path(__file__).parent), help="folder that receives checks.json")
     args = parser.parse_args()
+    n = TINY if args.tiny else FULL
     if args.only == "diagnostic":
-        for name, bounds in json.loads(args.style_override).items():
+        override = json.loads(args.style_override)
+        for name in override:
             if name not in STYLES["default"]:
                 parser.error(f"--style-override: {name} is not a default-style parameter")
-            STYLES["default"][name] = tuple(bounds)
-        seeds = tuple(int(s) for s in args.seeds.split(","))
-        print(json.dumps({"style_override": json.loads(args.style_override), **learnt_cnn_diagnostic(seeds)}, indent=2))
+        with style_overrides(override):
+            result = learnt_cnn(n, tuple(int(s) for s in args.seeds.split(",")), args.real)
+        print(json.dumps({"style_override": override, **result}, indent=2))
         return
-    real = _load(REAL)
-    checks: dict[str, dict] = {"geometry": {"real p00 dev": dark_centroid_slopes(real.images, real.gaze)}, "layout": {}}
-    for name, spec in [("sim default", f"sim?n=3000&{P00_BOX}"), ("sim target", f"sim?n=3000&style=target&{P00_BOX}")]:
-        data = _load(spec)
-        checks["geometry"][name] = {"spec": spec, **dark_centroid_slopes(data.images, data.gaze)}
-        checks["layout"][name] = {"spec": spec, **profile_distance(data.images, real.images)}
-    checks["pca_ridge_deg"] = {
-        **pca_ridge_errors("sim?n=5000&seed=1", {
-            "default -> default (sim?n=5000&seed=1 -> sim?n=2000&seed=2)": "sim?n=2000&seed=2",
-            "default -> target stand-in": "sim?n=2000&seed=2&style=target",
-        }),
-        **pca_ridge_errors("sim?n=5000&seed=1&prior=uniform",
-                           {"default, flat prior (prior=uniform)": "sim?n=2000&seed=2&prior=uniform"}),
-        **pca_ridge_errors("sim?n=6000&seed=7&people=1", {"one person (sim?n=6000&seed=7&people=1, 5000/1000)": None}),
-        **pca_ridge_errors("sim?n=6000&seed=7&people=10", {"ten people (sim?n=6000&seed=7&people=10, 5000/1000)": None}),
-    }
-    checks["cnn_deg_per_seed"] = {"trained on": "sim?n=10000&seed=1", **cnn_errors("sim?n=10000&seed=1", {
-        "sim default (sim?n=2000&seed=2)": "sim?n=2000&seed=2",
-        "sim target stand-in (sim?n=2000&seed=2&style=target)": "sim?n=2000&seed=2&style=target",
-        "real p00 dev (1500)": REAL,
-    })}
-    checks["learnt_cnn"] = learnt_cnn_diagnostic()
-    checks["learnt_cnn_fda"] = learnt_cnn_diagnostic(refiner="fda")
-    checks["git"] = records.git_state()  # the commit that reproduces these numbers
-    out = Path(__file__).with_name("checks.json")
-    out.write_text(json.dumps(checks, indent=2) + "\n")
-    print(json.dumps(checks, indent=2))
+    result = checks(n, args.real)
+    Path(args.out, "checks.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
