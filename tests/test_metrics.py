@@ -3,7 +3,7 @@ import pytest
 
 from gazebench.core.images import to_model_tensor
 from gazebench.metrics.accuracy import angular_errors, cumulative_curve, summarize_errors
-from gazebench.metrics.references import mean_gaze_reference, real_label_ceiling
+from gazebench.metrics.references import PcaRidge, ceiling_splits, mean_gaze_reference, real_label_ceiling
 
 
 def test_summary_of_hand_made_errors():
@@ -61,3 +61,18 @@ def test_real_label_ceiling_is_far_below_mean_gaze_on_p00(p00_dev):
     assert ceiling.shape == (len(gaze),)
     assert 8.0 < mean_gaze < 9.0  # GUIDE: 8.4 deg
     assert ceiling.mean() < 0.5 * mean_gaze  # GUIDE: about 3.0 deg
+
+
+def test_fold_strategies_and_the_two_pca_ridge_score_paths():
+    grouped, how = ceiling_splits(50, 5)
+    assert how == "contiguous blocks in source order" and all(np.ptp(held) == 9 for _, held in grouped)
+    shuffled, how = ceiling_splits(50, 5, strategy="shuffled", seed=1)
+    assert how == "shuffled" and any(np.ptp(held) > 9 for _, held in shuffled)
+    assert sorted(np.concatenate([held for _, held in shuffled])) == list(range(50))
+    with pytest.raises(ValueError, match="fold strategy"):
+        ceiling_splits(50, 5, strategy="random")
+    rng = np.random.default_rng(0)
+    x, y = rng.random((60, 40)), rng.normal(size=(60, 2))
+    a = PcaRidge(10, 1.0).fit(x, y).predict(x[:5])
+    b = PcaRidge(10, 1.0, train_scores="transform").fit(x, y).predict(x[:5])
+    np.testing.assert_allclose(a, b, atol=1e-10)  # the same model; only rounding tells them apart

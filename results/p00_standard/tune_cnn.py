@@ -30,13 +30,14 @@ def main() -> None:
     given.add_argument("--settings", help='JSON {name: {cnn setting: value}}; settings on the cpu preset')
     given.add_argument("--grid", action="append", help="cnn.KEY=V1,V2 (repeatable): every combination is a setting")
     parser.add_argument("--n", type=int, default=30_000, help="training renders (sim?n=N&seed=3)")
-    parser.add_argument("--held-out", default=HELD_OUT, help="held-out renders")
+    parser.add_argument("--tiny", action="store_true", help="200 renders, 100 held out, 200 real eyes: a smoke run")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--out", default=str(HERE / "tune_cnn.jsonl"))
     args = parser.parse_args()
     settings = json.loads(args.settings) if args.settings else named_settings(args.grid, "cnn")
-    train = open_source(f"sim?n={args.n}&seed=3").load()
-    tests = {"held_out_renders": open_source(args.held_out).load(), "real_p00_dev": open_source(REAL).load()}
+    n_train, held_out, n_real = (200, "sim?n=100&seed=4", 200) if args.tiny else (args.n, HELD_OUT, None)
+    train = open_source(f"sim?n={n_train}&seed=3").load()
+    tests = {"held_out_renders": open_source(held_out).load(), "real_p00_dev": open_source(REAL).load(n_real)}
     rows = []
     for row in cnn_tuning_rows(train, tests, settings, seeds=[int(s) for s in args.seeds.split(",")]):
         row.update(git_state())

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"
 # --tiny: run sizes small enough for a smoke run (the rows then say nothing about the refiner).
 TINY_SIZES = {"run": {"n_synthetic": 200, "n_real": 200, "n_test": 200, "n_realism": 60, "n_probe": 200,
-                      "n_calibration": 10}}
+                      "n_calibration": 30}}
 
 
 def main() -> None:

@@ -37,28 +37,28 @@ FDA_REAL = "../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz"
 # 6 epochs; the quick preset's 10k x 2 epochs stays near the mean-gaze floor and hides the geometry gap).
 FULL = {"layout": 3000, "pca_fit": 5000, "pca_test": 2000, "pca_own_test": 1000, "components": 100,
         "cnn_train": 10000, "cnn_test": 2000, "cnn_epochs": None, "learnt_train": 30000, "learnt_held_out": 2000,
-        "learnt_epochs": 6}
+        "learnt_epochs": 6, "real": None, "seeds": (0, 1)}
 TINY = {"layout": 200, "pca_fit": 300, "pca_test": 100, "pca_own_test": 100, "components": 20,
         "cnn_train": 300, "cnn_test": 100, "cnn_epochs": 1, "learnt_train": 300, "learnt_held_out": 100,
-        "learnt_epochs": 1}
+        "learnt_epochs": 1, "real": 200, "seeds": (0,)}
 
 
 @functools.cache
-def _load(spec: str) -> EyeData:
-    """Each spec is read once, however many checks use it (sources are deterministic)."""
-    return open_source(spec).load()
+def _load(spec: str, n: int | None = None) -> EyeData:
+    """Each spec is read once, however many checks use it (sources are deterministic); n: the first n images."""
+    return open_source(spec).load(n)
 
 
 def learnt_cnn(n: dict, seeds, real: str, fda: bool = False) -> dict:
     train, held_out = f"sim?n={n['learnt_train']}&seed=3", f"sim?n={n['learnt_held_out']}&seed=4"
-    runs = learnt_cnn_runs(_load(train), _load(held_out), _load(real), seeds=seeds, epochs=n["learnt_epochs"],
+    runs = learnt_cnn_runs(_load(train), _load(held_out), _load(real, n["real"]), seeds=seeds, epochs=n["learnt_epochs"],
                            fda_real=np.load(FDA_REAL)["images"] if fda else None)
     return {"trained on": train, "refiner": f"fda (real: {FDA_REAL})" if fda else "identity",
             "epochs": n["learnt_epochs"], "held out": held_out, "real": real, "runs": runs}
 
 
 def checks(n: dict, real_spec: str) -> dict:
-    real = _load(real_spec)
+    real = _load(real_spec, n["real"])
     out: dict[str, dict] = {"geometry": {"real p00 dev": dark_centroid_slopes(real.images, real.gaze)}, "layout": {}}
     for name, spec in [("sim default", f"sim?n={n['layout']}&{P00_BOX}"),
                        ("sim target", f"sim?n={n['layout']}&style=target&{P00_BOX}")]:
@@ -81,9 +81,9 @@ def checks(n: dict, real_spec: str) -> dict:
     out["cnn_deg_per_seed"] = {"trained on": train, **cnn_errors(_load(train), {
         f"sim default ({test_spec})": _load(test_spec),
         f"sim target stand-in ({test_spec}&style=target)": _load(f"{test_spec}&style=target"),
-        f"real p00 dev ({len(real.gaze)})": real}, **epochs)}
-    out["learnt_cnn"] = learnt_cnn(n, (0, 1), real_spec)
-    out["learnt_cnn_fda"] = learnt_cnn(n, (0, 1), real_spec, fda=True)
+        f"real p00 dev ({len(real.gaze)})": real}, seeds=n["seeds"], **epochs)}
+    out["learnt_cnn"] = learnt_cnn(n, n["seeds"], real_spec)
+    out["learnt_cnn_fda"] = learnt_cnn(n, n["seeds"], real_spec, fda=True)
     out["git"] = records.git_state()  # the commit that reproduces these numbers
     return out
 
@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1", help="CNN seeds of the diagnostic, e.g. 0 or 0,1")
     parser.add_argument("--style-override", default="{}",
                         help='with --only diagnostic: default-style ranges to replace, e.g. \'{"scale": [0.75, 0.95]}\'')
-    parser.add_argument("--tiny", action="store_true", help="a few hundred images and one epoch: a seconds-long smoke run")
+    parser.add_argument("--tiny", action="store_true", help="a few hundred images, one seed, one epoch: a smoke run")
     parser.add_argument("--real", default=REAL, help="the labelled real set")
     parser.add_argument("--out", default=str(Path(__file__).parent), help="folder that receives checks.json")
     args = parser.parse_args()

@@ -1,0 +1,143 @@
+"""Every script under results/ runs at tiny sizes into a temporary folder and writes what it should.
+
+Scripts run in this process (runpy), from the repository root as their docstrings say, so the library is
+imported once. Scripts that read real eyes skip where ../shared/data is absent. The .sh scripts are whole
+sweeps and throughput timings (minutes to hours, one needs CUDA): they are checked for syntax and for the
+`bench` subcommands and options they call, not run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO, SHARED_DATA
+from gazebench.cli.main import cli
+
+RESULTS = REPO / "results"
+P00 = SHARED_DATA / "mpiigaze_p00" / "dev.npz"
+MIXED_144 = SHARED_DATA / "mpiigaze_simgan_png144" / "images_35x55_uint8.npz"
+
+
+def run_script(script: str, *args: str, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(sys, "argv", [script, *args])
+    runpy.run_path(str(REPO / script), run_name="__main__")
+
+
+def needs(*paths: Path) -> None:
+    for path in paths:
+        if not path.is_file():
+            pytest.skip(f"{path} not found (../shared/data is absent on a fresh clone)")
+
+
+def read(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def test_render_floor(tmp_path, monkeypatch):
+    run_script("results/p00_standard/render_floor.py", "--tiny", "--out", str(tmp_path), monkeypatch=monkeypatch)
+    out = read(tmp_path / "render_floor.json")
+    assert [row["features"] for row in out["rows"]] == ["iris and lids", "+ eyeball centre",
+                                                         "+ eyeball centre + iris ellipse"]
+    assert out["n_train"] == 2000 and "commit" in out
+    assert out["rows"][1]["error_deg"] < out["rows"][0]["error_deg"]  # the eyeball's position is worth knowing
+
+
+def test_calibrate(tmp_path, monkeypatch):
+    needs(MIXED_144)
+    run_script("results/simulator/calibrate.py", "--tiny", "--out", str(tmp_path), monkeypatch=monkeypatch)
+    out = read(tmp_path / "calibration.json")
+    assert set(out) == {"real_144", "current", "grid", "best", "sclera", "scale"}
+    assert len(out["best"]) == 1 and out["best"][0]["dark_map_l1"] > 0
+
+
+def test_ceiling_folds(tmp_path, monkeypatch):
+    needs(P00)
+    run_script("results/ceiling/ceiling_folds.py", "--tiny", "--out", str(tmp_path), monkeypatch=monkeypatch)
+    out = read(tmp_path / "ceiling_folds.json")
+    assert set(out["by_seed"]) == {"0", "1"} and "60 evaluated test images" in out["test set"]
+    assert all(row["shuffled_folds_deg"] > 0 and row["grouped_folds_deg"] > 0 for row in out["by_seed"].values())
+
+
+def test_tune_cnn(tmp_path, monkeypatch):
+    needs(P00)
+    out = tmp_path / "tune_cnn.jsonl"
+    out.write_text('{"setting": "an earlier row"}\n')
+    run_script("results/p00_standard/tune_cnn.py", "--tiny", "--grid", "cnn.epochs=1", "--grid", "cnn.lr=0.001,0.003",
+               "--out", str(out), monkeypatch=monkeypatch)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["setting"] for row in rows] == ["an earlier row", "cnn.epochs=1 cnn.lr=0.001", "cnn.epochs=1 cnn.lr=0.003"]
+    assert list(rows[1]) == ["setting", "overrides", "n_train", "seed", "train_seconds", "torch_threads",
+                             "held_out_renders", "real_p00_dev", "commit", "dirty"]  # the committed rows' format
+    assert rows[2]["overrides"] == {"epochs": 1, "lr": 0.003} and rows[2]["real_p00_dev"]["error_deg"] > 0
+
+
+def test_measure_rejects_unknown_style_parameter(monkeypatch):
+    with pytest.raises(SystemExit) as exit_info:
+        run_script("results/simulator/measure.py", "--only", "diagnostic", "--style-override", '{"nope": [0, 1]}',
+                   monkeypatch=monkeypatch)
+    assert exit_info.value.code == 2
+
+
+@pytest.mark.slow
+def test_measure(tmp_path, monkeypatch):
+    needs(P00, MIXED_144)
+    run_script("results/simulator/measure.py", "--tiny", "--out", str(tmp_path), monkeypatch=monkeypatch)
+    out = read(tmp_path / "checks.json")
+    assert set(out) == {"geometry", "layout", "pca_ridge_deg", "cnn_deg_per_seed", "learnt_cnn", "learnt_cnn_fda", "git"}
+    assert len(out["pca_ridge_deg"]) == 5 and len(out["learnt_cnn"]["runs"]) == 1
+    assert out["learnt_cnn_fda"]["refiner"].startswith("fda")
+
+
+@pytest.mark.slow
+def test_realism_reference(tmp_path, monkeypatch):
+    needs(P00, MIXED_144)
+    run_script("results/p00_standard/realism_reference.py", "--tiny", "--out", str(tmp_path), monkeypatch=monkeypatch)
+    rows = read(tmp_path / "realism_reference.json")["rows"]
+    assert len(rows) == 3 and all(row["seeds"] == 2 and 0 <= row["accuracy_pct_mean"] <= 100 for row in rows)
+
+
+@pytest.mark.slow
+def test_tune_refiner(tmp_path, monkeypatch):
+    needs(P00)
+    out = tmp_path / "tune_refiner.jsonl"
+    settings = {"tiny": {"pretrain_refiner_steps": 2, "pretrain_discriminator_steps": 2, "adversarial_steps": 2}}
+    run_script("results/p00_standard/tune_refiner.py", "--tiny", "--settings", json.dumps(settings),
+               "--runs", str(tmp_path / "runs"), "--out", str(out), monkeypatch=monkeypatch)
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert list(row) == ["setting", "refiner", "overrides", "preset", "seed", "run_dir", "mean_angular_error_deg",
+                         "domain_accuracy_pct", "frechet_real_refined", "frechet_real_synthetic", "gaze_drift_mean_deg",
+                         "refiner_seconds", "commit", "dirty"]  # the committed rows' format
+    assert row["overrides"] == settings["tiny"] and Path(row["run_dir"]).is_dir()
+
+
+def test_every_python_script_is_tested():
+    tested = set(re.findall(r'"(results/[\w/]+\.py)"', Path(__file__).read_text()))
+    assert {str(p.relative_to(REPO)) for p in RESULTS.rglob("*.py")} <= tested
+
+
+SHELL_SCRIPTS = sorted(str(p.relative_to(REPO)) for p in RESULTS.rglob("*.sh"))
+
+
+@pytest.mark.parametrize("script", SHELL_SCRIPTS)
+def test_shell_script_calls_existing_bench_options(script):
+    """Not run (a full sweep on a clean tree, or timings on an idle machine or a GPU): their syntax and every
+    `bench` subcommand and --option they use are checked instead."""
+    assert subprocess.run(["bash", "-n", str(REPO / script)]).returncode == 0
+    text = (REPO / script).read_text()
+    calls = re.findall(r"(?:\bbench|\$BENCH) ((?:[a-z]+ )+)(.*)", text)
+    assert calls, f"{script} calls no bench command"
+    for words, rest in calls:
+        command = words.split()
+        help_text = CliRunner().invoke(cli, [*command, "--help"]).output
+        assert "Usage" in help_text, f"{script}: bench {' '.join(command)} is not a command"
+        for option in re.findall(r"(--[a-z][a-z-]*)", rest):
+            assert option in help_text, f"{script}: bench {' '.join(command)} has no {option}"
