@@ -16,11 +16,8 @@ class KNNEstimator(PixelFeatureEstimator):
 
     name: ClassVar[str] = "knn"
     TINY_SETTINGS: ClassVar[dict[str, Any]] = {"pca_components": 8, "n_neighbors": 3, "n_jobs": 1}
-    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
-        "cpu": {"grid": (18, 28), "pca_components": 50, "n_neighbors": 10, "weights": "distance", "n_jobs": 2},
-        "standard": {"grid": (18, 28), "pca_components": 50, "n_neighbors": 10, "weights": "distance", "n_jobs": 2},
-        "paper": {"grid": (18, 28), "pca_components": 50, "n_neighbors": 10, "weights": "distance", "n_jobs": -1},
-    }
+    PRESET_SECTION: ClassVar[str] = "knn"  # gazebench/presets/*.toml
+    CHOICES: ClassVar[dict[str, tuple]] = {"weights": ("uniform", "distance")}
 
     def _regressor(self):
         s = self.settings

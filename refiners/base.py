@@ -13,6 +13,7 @@ import torch
 from gazebench.core.atomic import write_atomic
 from gazebench.core.errors import UserInputError
 from gazebench.core.registry import Registry, class_path
+from gazebench.core.presets import class_preset
 from gazebench.core.settings import checked
 
 
@@ -32,6 +33,15 @@ class Refiner(ABC):
     learns_weights: ClassVar[bool] = False
     #: Overrides that make the refiner fit in about a second, for the contract tests (tests/test_refiners_contract.py).
     TINY_SETTINGS: ClassVar[dict[str, Any]] = {}
+    #: The section of gazebench/presets/*.toml that sizes a built-in; None: the class's own PRESETS (plugins).
+    PRESET_SECTION: ClassVar[str | None] = None
+    #: The allowed values of text settings, checked with every --set (gazebench.core.settings).
+    CHOICES: ClassVar[dict[str, tuple]] = {}
+
+    @classmethod
+    def preset_settings(cls, preset: str) -> dict[str, Any]:
+        """This refiner's settings in a preset (gazebench.core.presets.class_preset)."""
+        return class_preset(cls, preset)
 
     @abstractmethod
     def fit(
@@ -85,13 +95,19 @@ CONFIG_FILE = "config.json"
 CHUNK = 4096
 
 
-def build_config(config_type: type, presets: dict[str, dict[str, Any]], preset: str, refiner: str, **values: Any):
+def build_config(config_type: type, presets: dict[str, dict[str, Any]], preset: str, refiner: str, *,
+                 choices: dict[str, tuple] | None = None, **values: Any):
     """A config dataclass from a named preset plus overrides; unknown presets or fields are user errors."""
     if preset not in presets:
         raise UserInputError(f"Unknown preset '{preset}' for refiner '{refiner}'; expected one of {', '.join(presets)}.")
     defaults = {f.name: presets[preset].get(f.name, None if f.default is dataclasses.MISSING else f.default)
                 for f in dataclasses.fields(config_type) if f.name != "preset"}
-    return config_type(**{**presets[preset], "preset": preset, **checked("refiner", refiner, defaults, values)})
+    return config_type(**{**presets[preset], "preset": preset, **checked("refiner", refiner, defaults, values, choices)})
+
+
+def preset_config(cls: type[Refiner], config_type: type, preset: str, **values: Any):
+    """build_config from the refiner's own preset settings and CHOICES."""
+    return build_config(config_type, {preset: cls.preset_settings(preset)}, preset, cls.name, choices=cls.CHOICES, **values)
 
 
 def config_from_dict(config_type: type, values: dict[str, Any]):

@@ -73,6 +73,7 @@ def swap_low_frequencies(images: torch.Tensor, amplitudes: torch.Tensor, halves:
 class FDARefiner(RealBankRefiner):
     name = "fda"
     config_type = FDAConfig
+    PRESET_SECTION = "fda"
 
     def __init__(self, config: FDAConfig, bank: torch.Tensor | None = None):
         if not config.betas or any(not 0.0 <= b < 0.5 for b in config.betas):

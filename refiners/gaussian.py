@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from gazebench.core.errors import UserInputError
 from gazebench.refiners.base import (
     REFINERS,
-    CHUNK, Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, refine_generator,
-    refine_in_batches, write_refiner_config,
+    CHUNK, Refiner, check_same_size, config_from_dict, read_refiner_config, refine_generator,
+    refine_in_batches, preset_config, write_refiner_config,
 )
 
 HIGH_PASS_NOISE_GAIN = 8 / 9  # sum of squared taps of (delta - 3x3 box)
@@ -38,9 +38,6 @@ class GaussianConfig:
     blur_sigma: float | None = None  # Gaussian blur (pixels) before the noise; None: fitted; 0 = none
     fitted_noise_std: float | None = None  # what `fit` chose (None until fitted, or when noise_std is set)
     fitted_blur_sigma: float | None = None  # likewise for the blur
-
-
-PRESETS = {"cpu": {}, "standard": {}, "paper": {}}  # nothing to size: every preset is the same
 
 
 def high_frequency_energy(images: torch.Tensor) -> float:
@@ -82,13 +79,14 @@ def fit_blur_sigma(images: torch.Tensor, target_energy: float, iterations: int =
 @REFINERS.register
 class GaussianRefiner(Refiner):
     name = "gaussian"
+    PRESET_SECTION = "gaussian"  # empty: nothing to size, every preset is the same
 
     def __init__(self, config: GaussianConfig):
         self._config = config
 
     @classmethod
     def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> GaussianRefiner:
-        return cls(build_config(GaussianConfig, PRESETS, preset, cls.name, seed=seed, **overrides))
+        return cls(preset_config(cls, GaussianConfig, preset, seed=seed, **overrides))
 
     @classmethod
     def from_checkpoint(cls, checkpoint_dir: Path) -> GaussianRefiner:

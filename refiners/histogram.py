@@ -57,6 +57,8 @@ def match_to_quantiles(images: torch.Tensor, targets: torch.Tensor) -> torch.Ten
 class HistogramRefiner(RealBankRefiner):
     name = "histogram"
     config_type = HistogramConfig
+    PRESET_SECTION = "histogram"
+    CHOICES = {"target": TARGETS}
 
     def __init__(self, config: HistogramConfig, bank: torch.Tensor | None = None):
         if config.target not in TARGETS:

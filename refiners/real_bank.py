@@ -12,18 +12,18 @@ import torch
 
 from gazebench.core.errors import UserInputError
 from gazebench.refiners.base import (
-    Refiner, build_config, check_same_size, config_from_dict, read_refiner_config, read_state, write_refiner_config,
-    write_state,
+    Refiner, check_same_size, config_from_dict, preset_config, read_refiner_config, read_state,
+    write_refiner_config, write_state,
 )
 
 BANK = 4096  # real images a refiner keeps statistics of; more only repeats the same people's lighting
 
 
 class RealBankRefiner(Refiner):
-    """Subclasses give `config_type` (a dataclass with preset, seed and fitted_real_images) and `statistics`."""
+    """Subclasses give `config_type` (a dataclass with preset, seed and fitted_real_images), `statistics` and
+    PRESET_SECTION (an empty section: nothing to size, the config's defaults are every preset's)."""
 
     config_type: ClassVar[type]
-    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {"cpu": {}, "standard": {}, "paper": {}}  # nothing to size
 
     def __init__(self, config: Any, bank: torch.Tensor | None = None):
         self._config = config
@@ -31,7 +31,7 @@ class RealBankRefiner(Refiner):
 
     @classmethod
     def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> RealBankRefiner:
-        return cls(build_config(cls.config_type, cls.PRESETS, preset, cls.name, seed=seed, **overrides))
+        return cls(preset_config(cls, cls.config_type, preset, seed=seed, **overrides))
 
     @classmethod
     def from_checkpoint(cls, checkpoint_dir: Path) -> RealBankRefiner:

@@ -33,8 +33,8 @@ from gazebench.core.images import CANONICAL_SIZE, to_uint8
 from gazebench.refiners.base import (
     CONFIG_FILE,
     Refiner,
-    build_config,
     config_from_dict,
+    preset_config,
     read_refiner_config,
     write_refiner_config,
 )
@@ -51,34 +51,32 @@ GRID_IMAGES = 16
 RESUMABLE_CHANGES = {"adversarial_steps", "checkpoint_every", "grid_every", "compile"}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SimGANConfig:
-    """Every number a SimGAN run uses; written to config.json and into run records."""
+    """Every number a SimGAN run uses; written to config.json and into run records. The numbers come from the
+    presets (gazebench/presets/paper.toml holds the paper's, with why); defaults only for what is not sized there."""
 
     preset: str
     seed: int = 0
     image_size: tuple[int, int] = CANONICAL_SIZE
-    refiner_channels: int = 64
-    refiner_blocks: int = 4
-    batch_size: int = 512  # images per refiner update; a discriminator batch holds as many (half real)
-    pretrain_refiner_steps: int = 1000
-    pretrain_discriminator_steps: int = 200
-    adversarial_steps: int = 10000
-    k_g: int = 2  # refiner updates per adversarial step
-    k_d: int = 1  # discriminator updates per adversarial step
-    optimizer: str = "adam"  # "adam" or "sgd" (the paper's)
-    lr: float = 1e-3
-    adam_betas: tuple[float, float] = (0.5, 0.999)  # beta1 0.5, the usual choice for GANs
-    # Times the mean-per-pixel L1 (module docstring). 2000 for the local loss: on sim vs real p00 eyes, lambda 500
-    # let the mean pixel change grow past 0.18 within 40 adversarial steps, 2000 held it near 0.06. At 35 x 55 it is
-    # about 1.04 in "L1 summed per image" units.
-    self_reg_lambda: float = 2000.0
+    refiner_channels: int
+    refiner_blocks: int
+    batch_size: int
+    pretrain_refiner_steps: int
+    pretrain_discriminator_steps: int
+    adversarial_steps: int
+    k_g: int
+    k_d: int
+    optimizer: str
+    lr: float
+    adam_betas: tuple[float, float]
+    self_reg_lambda: float
     self_reg_reduction: str = "L1, mean per pixel"
     adversarial_reduction: str = "cross-entropy per output position, summed over positions, mean over batch"
-    history_size: int = 0  # refined images kept for the discriminator; 0 = no history buffer
-    checkpoint_every: int = 100
-    grid_every: int = 200
-    compile: bool = False  # torch.compile the networks for training on CUDA (on a CPU it was slower: results/perf)
+    history_size: int
+    checkpoint_every: int
+    grid_every: int
+    compile: bool = False  # checkpoints from before the setting did not compile (it changes speed, no number)
 
 
 def adversarial_loss(logits: torch.Tensor, target: int) -> torch.Tensor:
@@ -103,7 +101,7 @@ class SimGANRefiner(Refiner):
 
     learns_weights = True
 
-    PRESETS: ClassVar[dict[str, dict[str, Any]]]
+    CHOICES: ClassVar[dict[str, tuple]] = {"optimizer": ("adam", "sgd")}
 
     def __init__(self, config: SimGANConfig):
         self._config = config
@@ -132,7 +130,7 @@ class SimGANRefiner(Refiner):
 
     @classmethod
     def from_preset(cls, preset: str = "cpu", *, seed: int = 0, **overrides: Any) -> SimGANRefiner:
-        return cls(build_config(SimGANConfig, cls.PRESETS, preset, cls.name, seed=seed, **overrides))
+        return cls(preset_config(cls, SimGANConfig, preset, seed=seed, **overrides))
 
     @classmethod
     def from_checkpoint(cls, checkpoint_dir: Path) -> SimGANRefiner:

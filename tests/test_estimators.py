@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from gazebench.core.presets import list_presets
 from gazebench.core.errors import UserInputError
 from gazebench.estimators.registry import ESTIMATORS, create_estimator
 from gazebench.estimators.cnn import GazeNet
@@ -43,7 +44,7 @@ def test_paper_widths_flatten_to_9600():
 
 def test_configs_say_preset_and_features():
     for name in ESTIMATORS:
-        for preset in ESTIMATORS[name].PRESETS:
+        for preset in list_presets():
             config = create_estimator(name, preset=preset, seed=3).config
             assert config["preset"] == preset and config["seed"] == 3
     assert "lighter" in create_estimator("cnn", preset="cpu").config["preset_note"]

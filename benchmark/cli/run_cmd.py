@@ -8,7 +8,8 @@ import click
 
 from gazebench.metrics.calibration import CALIBRATION_KS
 from gazebench.estimators.registry import ESTIMATORS
-from gazebench.harness.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, PRESET_SIZES, RunConfig, run_benchmark
+from gazebench.core.presets import list_presets
+from gazebench.harness.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, RunConfig, run_benchmark
 from gazebench.core.settings import parse_assignments
 from gazebench.refiners.registry import REFINERS
 
@@ -22,7 +23,7 @@ RUN_OPTIONS = [
     click.option("--real-test", default=None,
                  help="Labelled real test set; when absent, a fixed seeded part of --real is held out as the test set."),
     click.option("--n-synthetic", type=int, default=None, help="Synthetic training images (default: the preset's)."),
-    click.option("--preset", type=click.Choice(list(PRESET_SIZES)), default="cpu", show_default=True,
+    click.option("--preset", type=click.Choice(list_presets()), default="cpu", show_default=True,
                  help="Sizes of data, refiner and estimators (cpu: the quick demo; standard: the reference CPU protocol)."),
     click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda."),
     click.option("--no-references", is_flag=True, help="Skip the reference rows (mean gaze, real-label ceiling)."),

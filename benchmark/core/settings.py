@@ -1,9 +1,11 @@
 """One way to change a single number: `--set COMPONENT.KEY=VALUE` on `bench run` and `bench sweep`.
 
-A preset gives every number (run sizes: gazebench.harness.run.PRESET_SIZES; refiners: their PRESETS; estimators: their
-PRESETS). COMPONENT is `run`, the run's refiner (e.g. `simgan_local`) or one of its estimators (e.g. `cnn`); KEY is
-a setting that component's preset defines; VALUE is JSON (`10`, `0.5`, `true`, `[16, 32]`) or else plain text
-(`photometric`). Every resolved value lands in the run's config.json.
+A preset gives every number (gazebench/presets/*.toml, read by gazebench.core.presets; a plugin without a section
+there: its class's PRESETS). COMPONENT is `run`, the run's refiner (e.g. `simgan_local`) or one of its estimators
+(e.g. `cnn`); KEY is a setting that component's preset defines; VALUE is JSON (`10`, `0.5`, `true`, `[16, 32]`) or
+else plain text (`photometric`). A value is checked against the preset's (type, sign, length) and, for a setting the
+component lists in its CHOICES, against those; every failure is one sentence. Every resolved value lands in the
+run's config.json.
 """
 
 from __future__ import annotations
@@ -32,13 +34,16 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, dict[str,
     return settings
 
 
-def check_value(component: str, key: str, default: Any, value: Any) -> Any:
+def check_value(component: str, key: str, default: Any, value: Any, choices: tuple | None = None) -> Any:
     """`value` if it has the preset default's type and sign, as that type; otherwise one sentence naming it.
 
     Integers stay integers, numbers whose default is positive (or non-negative) stay so, flags stay flags,
     lists keep their length (a one-element default takes one or more). A default of None takes anything.
+    With `choices`, the value must be one of them (a text setting's typo would otherwise fail deep in a run).
     """
     where = f"--set {component}.{key}={json.dumps(value)}"
+    if choices is not None and value not in choices:
+        raise UserInputError(f"{where}: unknown choice; expected one of {', '.join(map(str, choices))}.")
     if default is None:
         return value
     if isinstance(default, bool):
@@ -64,10 +69,12 @@ def check_value(component: str, key: str, default: Any, value: Any) -> Any:
     return value
 
 
-def checked(kind: str, component: str, defaults: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """Every value checked against its default; an unknown key is one sentence listing the known ones."""
+def checked(kind: str, component: str, defaults: dict[str, Any], values: dict[str, Any],
+            choices: dict[str, tuple] | None = None) -> dict[str, Any]:
+    """Every value checked against its default (and its choices); an unknown key is one sentence listing the known ones."""
     unknown = sorted(set(values) - set(defaults))
     if unknown:
         raise UserInputError(f"Unknown setting(s) {', '.join(unknown)} for {kind} '{component}'; "
                              f"expected some of: {', '.join(sorted(defaults))}.")
-    return {key: check_value(component, key, defaults[key], value) for key, value in values.items()}
+    choices = choices or {}
+    return {key: check_value(component, key, defaults[key], value, choices.get(key)) for key, value in values.items()}

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from gazebench.core.registry import Registry
+from gazebench.core.presets import class_preset
 
 
 class GazeEstimator(ABC):
@@ -18,19 +19,29 @@ class GazeEstimator(ABC):
     """
 
     name: ClassVar[str]
-    #: Settings per preset name; overrides may only change settings a preset defines.
+    #: Settings per preset name (a plugin's); overrides may only change settings a preset defines.
     PRESETS: ClassVar[dict[str, dict[str, Any]]]
     REQUIRED_CLASS_ATTRIBUTES: ClassVar[dict[str, type]] = {"name": str, "PRESETS": dict}  # checked for plugins
     #: Overrides that make fit take about a second, for the contract tests (tests/test_estimators.py).
     TINY_SETTINGS: ClassVar[dict[str, Any]] = {}
+    #: A built-in's section of gazebench/presets/*.toml, which replaces PRESETS; None for plugins.
+    PRESET_SECTION: ClassVar[str | None] = None
+    #: The allowed values of text settings, checked with every --set (gazebench.core.settings).
+    CHOICES: ClassVar[dict[str, tuple]] = {}
+
+    @classmethod
+    def preset_settings(cls, preset: str) -> dict[str, Any]:
+        """This estimator's settings in a preset (gazebench.core.presets.class_preset)."""
+        return class_preset(cls, preset)
 
     def __init__(self, *, preset: str = "cpu", seed: int = 0, **overrides: Any):
-        unknown = set(overrides) - set(self.PRESETS[preset])
+        defaults = self.preset_settings(preset)
+        unknown = set(overrides) - set(defaults)
         if unknown:
             raise TypeError(f"unknown {type(self).__name__} settings {sorted(unknown)}")
         self.preset = preset
         self.seed = seed
-        self.settings = {**self.PRESETS[preset], **overrides}
+        self.settings = {**defaults, **overrides}
 
     @abstractmethod
     def fit(self, images: torch.Tensor, gaze: np.ndarray, *, device: torch.device, progress: bool = True) -> None: ...

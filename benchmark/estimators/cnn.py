@@ -21,7 +21,7 @@ from gazebench.core.device import autocast, memory_format, seed_everything
 from gazebench.estimators.base import ESTIMATORS, FeatureEstimator
 from gazebench.core.geometry import pitchyaw_to_vector, vector_to_pitchyaw
 
-PAPER_CHANNELS = (32, 32, 64, 80, 192)
+PAPER_CHANNELS = (32, 32, 64, 80, 192)  # the appendix's; paper.toml sizes the paper preset so
 
 
 class GazeNet(nn.Module):
@@ -68,21 +68,10 @@ class GazeCNN(FeatureEstimator):
 
     name: ClassVar[str] = "cnn"
     TINY_SETTINGS: ClassVar[dict[str, Any]] = {"channels": (4, 4, 8, 8, 16), "fc_hidden": 32, "epochs": 1, "batch_size": 32}
-    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
-        "paper": {"channels": PAPER_CHANNELS, "fc_hidden": 1000, "epochs": 20, "batch_size": 256, "lr": 1e-3,
-                  "batch_norm": False, "augment": "none"},
-        # A quarter of the widths (about a fourteenth of the compute) and two epochs: one epoch of 20k images
-        # took 43 s of CPU time on one thread, so two should take about a minute on 2 idle cores. Batch 64:
-        # at 128 (156 steps on 10k images) one seed never left the constant prediction (11.8 deg on held-out
-        # renders); 64 learns them to 6.7 deg in the same time.
-        "cpu": {"channels": (8, 8, 16, 24, 48), "fc_hidden": 256, "epochs": 2, "batch_size": 64, "lr": 1e-3,
-                "batch_norm": False, "augment": "none"},
-        # The reference CPU protocol: half the paper's widths, 6 epochs (125 s for 30k renders on 2 idle cores).
-        # Measured levers (results/p00_standard/tune_cnn.jsonl, held-out renders): quick widths 6 epochs 5.04 deg,
-        # 12 epochs 4.49, 60k renders 4.58, lr 3e-3 5.24, batch norm 9.16, these widths 4.53.
-        "standard": {"channels": (16, 16, 32, 48, 96), "fc_hidden": 512, "epochs": 6, "batch_size": 64, "lr": 1e-3,
-                     "batch_norm": False, "augment": "none"},
-    }
+    #: Unused (PRESET_SECTION sizes it); present so the plugin interface check accepts it as module:Class too.
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
+    PRESET_SECTION: ClassVar[str] = "cnn"  # widths and training per preset, and why: gazebench/presets/*.toml
+    CHOICES: ClassVar[dict[str, tuple]] = {"augment": AUGMENTATIONS}
     #: Batch size for predict/features only; it changes no number, just memory use.
     EVAL_BATCH_SIZE: ClassVar[int] = 1024
 

@@ -23,9 +23,8 @@ def estimator_class(name: str) -> type[GazeEstimator]:
 def create_estimator(name: str, *, preset: str = "cpu", seed: int = 0, **overrides: Any) -> GazeEstimator:
     """A fresh, untrained estimator; `preset` picks its hyperparameters and `overrides` replace single ones."""
     cls = estimator_class(name)
-    if preset not in cls.PRESETS:
-        raise UserInputError(f"Unknown preset '{preset}' for estimator '{name}'; expected one of: {', '.join(cls.PRESETS)}.")
-    return cls(preset=preset, seed=seed, **checked("estimator", name, cls.PRESETS[preset], overrides))
+    defaults = cls.preset_settings(preset)
+    return cls(preset=preset, seed=seed, **checked("estimator", name, defaults, overrides, cls.CHOICES))
 
 
 def available_estimators() -> list[Found]:

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from gazebench.harness import records
 from gazebench.core.errors import UserInputError
+from gazebench.core.presets import preset_section
 from gazebench.harness.run import RunConfig, run_benchmark, settings_hash
 
 MANIFEST = "sweep.json"
@@ -32,9 +33,8 @@ FAILED_DIR = "failed"
 LOGS_DIR = "logs"
 SLURM_DIR = "slurm"
 LAUNCHERS = ("local", "slurm")
-#: Peak memory of one cell per preset, GB (measured with /usr/bin/time -v: cpu 1.1, standard in
-#: results/p00_standard/README.md), rounded up; the local launcher runs no more cells than fit beside each other.
-CELL_MEMORY_GB = {"cpu": 1.5, "standard": 4.0, "paper": 16.0}
+#: The preset section that gives the peak memory of one cell (`cell_memory_gb`, measured, in gazebench/presets/).
+SWEEP_SECTION = "sweep"
 THREADS_PER_CELL = 2  # two threads keep a 2-core machine busy with one cell; more cores run more cells
 
 
@@ -143,11 +143,12 @@ def _available_memory_gb() -> float:
 
 def local_workers(preset: str, cores: int | None = None, memory_gb: float | None = None) -> int:
     """Cells that run at once: as many as cores allow at THREADS_PER_CELL threads each, and as fit in the
-    available memory at CELL_MEMORY_GB of the preset per cell; at least one."""
+    available memory at the preset's [sweep] cell_memory_gb per cell (an unknown preset is one sentence); at least one."""
     cores = cores or os.cpu_count() or 1
     if memory_gb is None:
         memory_gb = _available_memory_gb()
-    return max(1, min(cores // THREADS_PER_CELL, int(memory_gb // CELL_MEMORY_GB.get(preset, 4.0))))
+    cell_memory_gb = preset_section(preset, SWEEP_SECTION)["cell_memory_gb"]
+    return max(1, min(cores // THREADS_PER_CELL, int(memory_gb // cell_memory_gb)))
 
 
 def write_manifest(out: Path, cells: list[tuple[Cell, RunConfig]], launcher: str, jobs: dict | None = None) -> None:

@@ -1,0 +1,120 @@
+"""What one `bench run` is: RunConfig (every choice, sizes from the preset), and the settings hash that names
+its folder and tells experiments apart in the tables."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from gazebench.core.errors import UserInputError
+from gazebench.core.presets import list_presets, preset_section
+from gazebench.core.settings import RUN as RUN_SETTINGS
+from gazebench.core.settings import checked
+from gazebench.harness import records
+from gazebench.metrics.calibration import CALIBRATION_DRAWS, CALIBRATION_KS
+
+# The built-in simulator, sized to the run and drawn with the run's seed (its images are a function of seed, index).
+DEFAULT_SYNTHETIC = "sim?n={n}&seed={seed}"
+# The simulator's stand-in for real eyes; real data is never used implicitly. Its own fixed seed keeps it from
+# sharing gaze labels with the synthetic set (the simulator's labels do not depend on the style).
+STAND_IN_SEED = 100_000
+DEFAULT_REAL = f"sim?style=target&seed={STAND_IN_SEED}"
+
+
+@dataclass
+class RunConfig:
+    """Every choice of one run; sizes left as None come from the preset (see `resolved`)."""
+
+    refiner: str = "simgan_local"
+    refiner_checkpoint: str | None = None  # a `bench refine` folder; replaces `refiner`
+    allow_unfingerprinted_checkpoint: bool = False  # test real eyes with a checkpoint that records no fingerprints
+    trust_checkpoint_code: bool = False  # import a checkpoint's class even when no built-in or installed plugin has it
+    estimators: tuple[str, ...] = ("cnn",)
+    synthetic: str | None = None  # None: DEFAULT_SYNTHETIC with as many images as the run needs
+    real: str = DEFAULT_REAL
+    real_test: str | None = None  # None: hold a seeded part of `real` out as the test set
+    preset: str = "cpu"
+    n_synthetic: int | None = None
+    n_real: int | None = None
+    n_test: int | None = None
+    n_realism: int | None = None
+    n_probe: int | None = None
+    n_calibration: int | None = None
+    split_seed: int = 0  # fixed across seeds, so every seed is tested on the same held-out images
+    seed: int = 0
+    device: str = "auto"
+    out: str = "results/runs"
+    references: bool = True
+    realism: bool = True
+    ceiling_folds: int = 5
+    calibration: bool = True
+    calibration_ks: tuple[int, ...] = CALIBRATION_KS
+    calibration_draws: int = CALIBRATION_DRAWS
+    # Single settings over the preset's, by component: "run" (sizes), the refiner's name, an estimator's name
+    # (benchmark/settings.py; `--set cnn.epochs=10`).
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    progress: bool = True
+
+    def resolved(self) -> RunConfig:
+        """A copy with every preset size filled in and the inputs checked."""
+        if self.preset not in list_presets():
+            raise UserInputError(f"Unknown preset '{self.preset}'; expected one of {', '.join(list_presets())}.")
+        strays = sorted(set(self.settings) - {RUN_SETTINGS, self.refiner, *self.estimators})
+        if strays:
+            raise UserInputError(f"--set {strays[0]}.KEY=VALUE: {strays[0]} is not `run`, this run's refiner "
+                                 f"({self.refiner}) or one of its estimators ({', '.join(self.estimators)}).")
+        if self.refiner_checkpoint and self.settings.get(self.refiner):
+            raise UserInputError(f"--set {self.refiner}.KEY=VALUE: a --refiner-checkpoint is trained already; "
+                                 "its settings are fixed.")
+        preset_sizes = preset_section(self.preset, RUN_SETTINGS)  # sizes per preset, and why: gazebench/presets/
+        run_settings = checked("run sizes", RUN_SETTINGS, preset_sizes, self.settings.get(RUN_SETTINGS, {}))
+        for name, value in run_settings.items():
+            if getattr(self, name) is not None and getattr(self, name) != value:
+                raise UserInputError(f"--{name.replace('_', '-')} {getattr(self, name)} and --set run.{name}={value} "
+                                     "disagree; give one of them.")
+        sizes = {k: run_settings.get(k, v) if getattr(self, k) is None else getattr(self, k) for k, v in preset_sizes.items()}
+        for name, value in sizes.items():
+            if int(value) < 1:
+                raise UserInputError(f"--{name.replace('_', '-')} is {value}; expected a positive number of images.")
+        if not self.estimators:
+            raise UserInputError("No estimator given; expected at least one --estimator (`bench refiners` lists them).")
+        synthetic = self.synthetic
+        if synthetic is None and self.real == DEFAULT_REAL and self.seed == STAND_IN_SEED:
+            raise UserInputError(f"--seed {STAND_IN_SEED} is the stand-in real set's own seed, so the default synthetic "
+                                 "and test images would share their gaze labels; pick another seed.")
+        # {n} and {seed} in a --synthetic spec are filled in like the default's, so seeds of one setting pool.
+        template = DEFAULT_SYNTHETIC if synthetic is None else synthetic
+        try:
+            synthetic = template.format(n=sizes["n_synthetic"] + (sizes["n_realism"] if self.realism else 0), seed=self.seed)
+        except (KeyError, IndexError, ValueError):
+            raise UserInputError(f"--synthetic {template!r}: braces may only hold {{n}} or {{seed}}.") from None
+        return dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), synthetic=synthetic, **sizes)
+
+
+#: RunConfig fields that do not change what a run measures (where it writes, how it reports) or that vary
+#: between seeds of one setting; every other field enters the settings hash in the run folder's name.
+NOT_SETTINGS = ("seed", "out", "progress", "device", "trust_checkpoint_code")
+
+
+def settings_hash(config: RunConfig) -> str:
+    """The short hash of every resolved setting but the seed: seeds of one setting share it, two settings never do
+    (the synthetic spec enters as its {n}/{seed} template, which the seed does not change)."""
+    settings = {k: v for k, v in dataclasses.asdict(config.resolved()).items() if k not in NOT_SETTINGS}
+    settings["synthetic"] = config.synthetic or DEFAULT_SYNTHETIC
+    return records.settings_hash(settings)
+
+
+
+def settings_record(config: RunConfig, refiner: str, estimator: str | None) -> dict[str, Any]:
+    """What a metrics record carries of its run's hashed settings, flat: every RunConfig field that enters the hash
+    (`run.n_real`, ...) and the --set values of the record's refiner and estimator (`knn.n_neighbors`). Tables
+    group by it, so two experiments are never pooled; other estimators' settings leave this record's numbers alone."""
+    resolved = config.resolved()
+    flat = {f"run.{k}": v for k, v in dataclasses.asdict(resolved).items()
+            if k not in (*NOT_SETTINGS, "settings", "refiner", "estimators", "synthetic")}
+    flat["run.synthetic"] = config.synthetic or DEFAULT_SYNTHETIC
+    for component in (refiner, estimator):
+        for key, value in resolved.settings.get(component, {}).items() if component else ():
+            flat[f"{component}.{key}"] = value
+    return flat
