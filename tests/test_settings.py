@@ -7,6 +7,8 @@ from gazebench.harness import records
 from gazebench.cli.main import cli
 from gazebench.core.errors import UserInputError
 from gazebench.core.settings import check_value, parse_assignments
+from gazebench.estimators.registry import create_estimator
+from gazebench.refiners.registry import create_refiner
 
 TINY = ["--no-realism", "--no-references", "--no-calibration"]
 
@@ -29,12 +31,13 @@ def test_values_are_json_or_text():
     ("identity.x=1", "Refiner 'identity' has no settings"),
     ("run.n_tst=5", "Unknown setting(s) n_tst for run sizes"),
     ("run.n_test=\"many\"", "expected a number like 1500"),
+    ("cnn.augment=foo", "--set cnn.augment=\"foo\": unknown choice; expected one of none, photometric"),
 ])
 def test_bad_settings_are_one_sentence_and_exit_2(tmp_path, assignment, mentions):
     result = CliRunner().invoke(cli, ["run", "--refiner", "identity", "--estimator", "cnn", *TINY, "--set", assignment,
                                       "--out", str(tmp_path / "runs")])
     assert result.exit_code == 2, result.output
-    assert mentions in result.output and result.output.count("\n") == 1
+    assert mentions in result.output and result.output.count("\n") == 1 and "Traceback" not in result.output
     assert not (tmp_path / "runs").exists()
 
 
@@ -82,3 +85,14 @@ def test_the_standard_preset_runs_end_to_end_at_tiny_sizes(tmp_path):
     assert config["refiner"]["config"]["adversarial_steps"] == 2 and config["refiner"]["config"]["preset"] == "standard"
     method = next(r for r in rows if r["estimator"] == "cnn")
     assert method["preset"] == "standard" and method["n_train"] == 256 and set(method["calibrated"]) == {"offset", "affine"}
+
+
+@pytest.mark.parametrize("component, key, value, choices", [
+    ("knn", "weights", "closest", "uniform, distance"),
+    ("simgan_local", "optimizer", "rmsprop", "adam, sgd"),
+    ("histogram", "target", "mean", "pooled, random"),
+])
+def test_every_text_setting_with_choices_checks_them(component, key, value, choices):
+    make = create_estimator if component == "knn" else create_refiner
+    with pytest.raises(UserInputError, match=f"unknown choice; expected one of {choices}"):
+        make(component, **{key: value})

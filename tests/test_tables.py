@@ -190,3 +190,29 @@ def test_paired_table_pairs_by_seed_and_marks_resolved_differences(tmp_path):
     # Two seeds whose differences agree give a narrow interval on one degree of freedom: shown, not called resolved.
     two = paired_table(records.read_runs(tmp_path)[lambda r: r["seed"] < 2]).frame.set_index("refiner")
     assert two.loc["fda", "CI high"] < 0 and two.loc["fda", "resolved"] == "too few seeds"
+
+
+def test_two_runs_differing_by_one_set_are_two_rows_with_that_setting_as_a_column(tmp_path):
+    """Same seed, same everything but knn.n_neighbors: both rows, never the newer alone; an old-format run (no
+    settings in its records) in the same folder still reads and groups as before."""
+    out = tmp_path / "runs"
+    for neighbors in (3, 30):
+        result = CliRunner().invoke(cli, ["run", "--refiner", "identity", "--estimator", "knn", "--n-synthetic", "300",
+                                          "--no-realism", "--no-references", "--no-calibration", "--out", str(out),
+                                          "--set", f"knn.n_neighbors={neighbors}"])
+        assert result.exit_code == 0, result.output
+    runs = records.read_runs(out)
+    assert runs["settings_hash"].nunique() == 2 and runs["settings"].map(lambda s: s["knn.n_neighbors"]).tolist() != []
+    table = method_table(runs).frame
+    assert sorted(table["knn.n_neighbors"]) == ["3", "30"] and (table["seeds"] == 1).all()
+    assert table.set_index("knn.n_neighbors")["mean error (deg)"].nunique() == 2
+    markdown = CliRunner().invoke(cli, ["table", str(out), "--table", "methods"]).output
+    assert "knn.n_neighbors" in markdown and markdown.count("| knn |") == 2
+    _write_run(out, "old", [_record("identity", 0, 8.0, estimator="knn", n_train=300)])
+    mixed = method_table(records.read_runs(out)).frame
+    assert sorted(mixed["knn.n_neighbors"]) == ["", "3", "30"]  # the old run: its own row, the setting unknown
+
+
+def test_records_without_settings_group_as_before(runs_dir):
+    assert "settings" not in records.read_runs(runs_dir)
+    assert not any("." in column for column in method_table(records.read_runs(runs_dir)).frame.columns)

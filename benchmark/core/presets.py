@@ -21,9 +21,9 @@ BASE = "base"
 NULL = "null"  # TOML's stand-in for None
 
 
-def list_presets() -> list[str]:
+def list_presets(folder: Path | None = None) -> list[str]:
     """The preset names, one per TOML file, sorted."""
-    return sorted(path.stem for path in PRESETS_DIR.glob("*.toml"))
+    return sorted(path.stem for path in (folder or PRESETS_DIR).glob("*.toml"))
 
 
 def _python(value: Any) -> Any:
@@ -42,26 +42,34 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _read(name: str) -> dict[str, Any]:
-    path = PRESETS_DIR / f"{name}.toml"
+def _read(folder: Path, name: str) -> dict[str, Any]:
+    path = folder / f"{name}.toml"
     if not path.is_file():
-        raise UserInputError(f"Unknown preset '{name}'; expected one of {', '.join(list_presets())}.")
+        raise UserInputError(f"Unknown preset '{name}'; expected one of {', '.join(list_presets(folder))}.")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise UserInputError(f"Preset file {path} is not valid TOML ({exc}).") from None
 
 
-def _resolve_file(name: str, chain: tuple[str, ...]) -> dict[str, Any]:
+def _resolve_file(folder: Path, name: str, chain: tuple[str, ...]) -> dict[str, Any]:
     if name in chain:
         raise UserInputError(f"Preset '{chain[0]}' inherits in a cycle: {' -> '.join([*chain, name])}.")
-    data = _read(name)
+    data = _read(folder, name)
     base = data.pop(BASE, None)
     if base is None:
         return data
-    if not isinstance(base, str) or base not in list_presets():
-        raise UserInputError(f"Preset '{name}' has base {base!r}; expected one of {', '.join(list_presets())}.")
-    return _merge(_resolve_file(base, (*chain, name)), data)
+    if not isinstance(base, str) or base not in list_presets(folder):
+        raise UserInputError(f"Preset '{name}' has base {base!r}; expected one of {', '.join(list_presets(folder))}.")
+    inherited = _resolve_file(folder, base, (*chain, name))
+    for section, values in data.items():  # an override names what its base defines: a typo is not a new setting
+        known = inherited.get(section)
+        strays = sorted(set(values) - set(known) - {BASE}) if isinstance(values, dict) and isinstance(known, dict) else []
+        if not isinstance(known, dict) or strays:
+            what = f"[{section}] {strays[0]}" if strays else f"[{section}]"
+            raise UserInputError(f"Preset '{name}' sets {what}, which its base '{base}' does not define; "
+                                 "expected only overrides of the base's settings.")
+    return _merge(inherited, data)
 
 
 def _resolve_section(preset: str, sections: dict[str, Any], name: str, chain: tuple[str, ...]) -> dict[str, Any]:
@@ -77,8 +85,8 @@ def _resolve_section(preset: str, sections: dict[str, Any], name: str, chain: tu
 
 
 @functools.cache
-def _load(name: str) -> dict[str, dict[str, Any]]:
-    data = _resolve_file(name, ())
+def _load(folder: Path, name: str) -> dict[str, dict[str, Any]]:
+    data = _resolve_file(folder, name, ())
     strays = [key for key, value in data.items() if not isinstance(value, dict)]
     if strays:
         raise UserInputError(f"Preset '{name}' sets {strays[0]} outside a [section]; expected [component] tables.")
@@ -87,12 +95,12 @@ def _load(name: str) -> dict[str, dict[str, Any]]:
 
 def load_preset(name: str) -> dict[str, dict[str, Any]]:
     """{component: {setting: value}} of a preset, inheritance resolved; a fresh copy each call."""
-    return {section: dict(values) for section, values in _load(name).items()}
+    return {section: dict(values) for section, values in _load(PRESETS_DIR, name).items()}
 
 
 def preset_section(name: str, section: str) -> dict[str, Any]:
     """One component's settings in a preset; a preset without that section is one sentence."""
-    sections = _load(name)
+    sections = _load(PRESETS_DIR, name)
     if section not in sections:
         raise UserInputError(f"Preset '{name}' has no [{section}] section; expected one in {PRESETS_DIR / name}.toml.")
     return dict(sections[section])

@@ -19,6 +19,7 @@ import seaborn as sns  # noqa: E402
 
 from gazebench.metrics.accuracy import cumulative_curve  # noqa: E402
 from gazebench.core.atomic import write_atomic  # noqa: E402
+from gazebench.metrics.references import mean_gaze_reference  # noqa: E402
 
 #: Bin width (degrees of true pitch or yaw) for the error-by-gaze plot.
 GAZE_BIN_DEG = 2.5
@@ -90,8 +91,6 @@ def plot_cumulative_by_estimator(path: Path, predictions: pd.DataFrame, max_deg:
                                   "estimator": estimator, "refiner": refiner, "n train": f"n={int(n_train)}"}))
     curves = pd.concat(rows, ignore_index=True)
     # The reference predicts each run's own test-set mean gaze; its errors depend on the test images alone.
-    from gazebench.metrics.references import mean_gaze_reference
-
     first_run = predictions[predictions["run"] == predictions["run"].iloc[0]].drop_duplicates("test_index")
     mean_gaze = mean_gaze_reference(first_run[["true_pitch_rad", "true_yaw_rad"]].to_numpy())
     ref_x, ref_y = cumulative_curve(mean_gaze, max_deg=max_deg)

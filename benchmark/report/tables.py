@@ -6,6 +6,7 @@ seeds); rendering folds `X` and `X se` into "mean ± se" for Markdown and LaTeX 
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from scipy import stats
 from gazebench.harness import records as run_records
 from gazebench.core.errors import UserInputError
 from gazebench.metrics.accuracy import WITHIN_THRESHOLDS_DEG
+from gazebench.report.plots import plot_calibration, plot_runs
 
 FORMATS = ("markdown", "latex", "csv")
 TABLES = ("methods", "paired", "within", "realism", "diagnostics", "calibration", "all")
@@ -45,6 +47,25 @@ def _mean_se(values: pd.Series) -> tuple[float, float]:
 # is not among them: the default simulator spec carries the run's seed; `synthetic_setting` is what was asked for.)
 SETTINGS = ("preset", "synthetic_setting", "real", "refiner_checkpoint", "n_test")
 REFERENCE_SETTINGS = ("n_test",)  # references depend on the test set alone
+# Since records carry `settings` (gazebench.harness.config.settings_record: `run.n_real`, `knn.n_neighbors`, ...),
+# each one that differs between records becomes a grouping column of that name too, so two runs that differ by a
+# --set are two rows. These flat keys repeat a column above (or `n train`), so they are left to it.
+SETTINGS_RECORD = "settings"
+REPEATED_SETTINGS = ("run.preset", "run.synthetic", "run.real", "run.refiner_checkpoint", "run.n_synthetic")
+
+
+def _with_settings(records: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The records with a text column per setting that differs among the records that carry settings (the others,
+    written before records did, read "" there and group as they always did), and those columns' names."""
+    if SETTINGS_RECORD not in records:
+        return records, []
+    flat = records[SETTINGS_RECORD].map(lambda s: s if isinstance(s, dict) else None)
+    carried = flat.dropna()
+    keys = sorted({k for s in carried for k in s} - set(REPEATED_SETTINGS))
+    text = {k: flat.map(lambda s, k=k: "" if s is None else json.dumps(s.get(k), sort_keys=True) if isinstance(
+        s.get(k), (list, tuple, dict)) else str(s.get(k))) for k in keys}
+    differing = [k for k in keys if text[k][carried.index].nunique() > 1]
+    return records.assign(**{k: text[k] for k in differing}), differing
 
 
 def _newest_per_seed(records: pd.DataFrame, keys: list[str], settings: list[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -62,7 +83,8 @@ def _aggregate(records: pd.DataFrame, keys: list[str], values: dict[str, str], s
 
     A seed run twice counts once (the newest run), so the standard error is over distinct seeds.
     """
-    settings = [k for k in settings if k in records and k not in keys]
+    records, extra = _with_settings(records)
+    settings = [k for k in settings if k in records and k not in keys] + (extra if settings is SETTINGS else [])
     records, shown = _newest_per_seed(records, keys, settings)
     rows = []
     for group, part in records.groupby([*keys, *settings], sort=True, dropna=False):
@@ -110,16 +132,19 @@ def _paired_frame(methods: pd.DataFrame, level: float, value: str = "mean_angula
     methods = methods.rename(columns={value: "value"}) if value != "value" else methods
     # A refiner loaded from a checkpoint still pairs with identity of the same seed: the checkpoint names
     # the refiner, not the experiment, so it is not matched on.
-    settings = [k for k in SETTINGS if k in methods and k != "refiner_checkpoint"]
-    methods, shown = _newest_per_seed(methods, ["real_test", "estimator", "n_train", "refiner"], settings)
+    # A refiner's own settings (`simgan_local.lr`) split its rows but are not matched on: identity has none.
+    methods, extra = _with_settings(methods)
+    own = [k for k in extra if k.split(".")[0] in set(methods["refiner"])]
+    settings = [k for k in SETTINGS if k in methods and k != "refiner_checkpoint"] + [k for k in extra if k not in own]
+    methods, shown = _newest_per_seed(methods, ["real_test", "estimator", "n_train", "refiner"], settings + own)
     keys = ["real_test", "estimator", "n_train", *settings]
     baseline = methods[methods["refiner"] == SYNTHETIC_ONLY_REFINER][[*keys, "seed", "value"]]
     pairs = methods[methods["refiner"] != SYNTHETIC_ONLY_REFINER].merge(baseline, on=[*keys, "seed"], suffixes=("", "_identity"))
     pairs["difference"] = pairs["value"] - pairs["value_identity"]
     rows = []
-    for group, part in pairs.groupby([*keys, "refiner"], sort=True):
-        row = dict(zip([*keys, "refiner"], group))
-        row = {k: v for k, v in row.items() if k not in settings or k in shown}
+    for group, part in pairs.groupby([*keys, "refiner", *own], sort=True):
+        row = dict(zip([*keys, "refiner", *own], group))
+        row = {k: v for k, v in row.items() if k not in settings + own or k in shown}
         diffs = part["difference"].astype(float)
         row["seeds"], row["difference (deg)"] = int(len(diffs)), float(diffs.mean())
         if len(diffs) > 1:
@@ -319,8 +344,6 @@ def report_runs(runs_dir: Path, *, fmt: str = "markdown", which: str = "all", pl
         warn(f"warning: {warning.message}")
     text = render_tables(records, fmt=fmt, which=which)
     if plots_dir is not None:
-        from gazebench.report.plots import plot_calibration, plot_runs
-
         calibrated = calibration_long(records)  # from the records alone: drawn even where predictions are not kept
         if not calibrated.empty:
             warn(f"wrote {plot_calibration(Path(plots_dir) / 'calibration_curve.png', calibrated)}")
