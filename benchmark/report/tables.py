@@ -72,7 +72,7 @@ def _newest_per_seed(records: pd.DataFrame, keys: list[str], settings: list[str]
     """Settings as text (a missing one groups with other missing ones), the newest run of each seed per
     `keys` + settings group, and the settings that differ between runs: those get a column, so rows that
     are different experiments look different."""
-    records = records.assign(**{k: records[k].fillna("").astype(str) for k in settings})
+    records = records.assign(**{k: records[k].astype(object).fillna("").astype(str) for k in settings})
     shown = [k for k in settings if records[k].nunique() > 1]
     order = "run" if "run" in records else "seed"
     return records.sort_values(order).drop_duplicates([*keys, *settings, "seed"], keep="last"), shown
