@@ -57,7 +57,6 @@ class Refined:
     seconds: float
 
 
-
 def _realism(cfg, device, syn_hold, syn_hold_gaze, refined_hold, real_hold, syn_train, syn_gaze, log):
     """Domain-classifier accuracy, Fréchet distances in the probe CNN's features, gaze drift.
 
