@@ -1,4 +1,7 @@
-"""Test sessions. `nox -s tests` is the command CI (.ci/run) and README.md use."""
+"""Test sessions. `nox -s tests` is the command CI (.ci/run) and README.md use: the whole suite.
+
+`nox -s fast` is the inner loop (every test not marked slow, under a minute on 2 cores); `nox -s lint` runs ruff.
+"""
 
 import os
 
@@ -11,8 +14,24 @@ nox.options.reuse_existing_virtualenvs = True
 TORCH_SPEC = os.environ.get("TORCH_SPEC", "torch==2.13.0")
 
 
-@nox.session
-def tests(session):
+def _install(session):
     session.install(TORCH_SPEC)
     session.install("-e", ".[test]")
+
+
+@nox.session
+def tests(session):
+    _install(session)
     session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session
+def fast(session):
+    _install(session)
+    session.run("pytest", "-q", "-m", "not slow", *session.posargs)
+
+
+@nox.session
+def lint(session):
+    session.install("ruff")
+    session.run("ruff", "check", ".")

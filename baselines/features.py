@@ -15,8 +15,8 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from gazebench.estimators.base import GazeEstimator
 from gazebench.core.images import to_model_tensor, to_uint8
+from gazebench.estimators.base import GazeEstimator
 
 
 def standardised_pixels(images: torch.Tensor, grid: tuple[int, int]) -> np.ndarray:

@@ -12,8 +12,8 @@ import torch
 
 from gazebench.core.atomic import write_atomic
 from gazebench.core.errors import UserInputError
-from gazebench.core.registry import Registry, class_path
 from gazebench.core.presets import class_preset
+from gazebench.core.registry import Registry, class_path
 from gazebench.core.settings import checked
 
 

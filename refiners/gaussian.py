@@ -20,9 +20,16 @@ import torch.nn.functional as F
 
 from gazebench.core.errors import UserInputError
 from gazebench.refiners.base import (
+    CHUNK,
     REFINERS,
-    CHUNK, Refiner, check_same_size, config_from_dict, read_refiner_config, refine_generator,
-    refine_in_batches, preset_config, write_refiner_config,
+    Refiner,
+    check_same_size,
+    config_from_dict,
+    preset_config,
+    read_refiner_config,
+    refine_generator,
+    refine_in_batches,
+    write_refiner_config,
 )
 
 HIGH_PASS_NOISE_GAIN = 8 / 9  # sum of squared taps of (delta - 3x3 box)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
 # The refiner pads by reflection: zero padding let it paint a bright frame along the image border
 # (seen in the first p00 sweep's before/after grids), which a discriminator then learns to use.
 REFINER_PADDING = "reflect"

@@ -12,8 +12,14 @@ import torch
 
 from gazebench.core.errors import UserInputError
 from gazebench.refiners.base import (
-    Refiner, check_same_size, config_from_dict, preset_config, read_refiner_config, read_state,
-    write_refiner_config, write_state,
+    Refiner,
+    check_same_size,
+    config_from_dict,
+    preset_config,
+    read_refiner_config,
+    read_state,
+    write_refiner_config,
+    write_state,
 )
 
 BANK = 4096  # real images a refiner keeps statistics of; more only repeats the same people's lighting

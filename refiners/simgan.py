@@ -1,11 +1,6 @@
 """Self-regularised adversarial training shared by both SimGAN refiners (Shrivastava et al. 2017, Algorithm 1).
 
-Losses, written once so every number means one thing:
-- adversarial: cross-entropy of each (real, refined) logit pair, SUMMED over the discriminator's output
-  positions (9 x 14 patches for the local discriminator, 1 for the global one), then AVERAGED over the batch;
-- self-regularisation: L1 between refined and synthetic, MEAN PER PIXEL (over batch, channel, height, width),
-  times `self_reg_lambda` (so lambda is in units of "adversarial loss per unit of mean absolute pixel change",
-  pixels in [-1, 1]).
+The settings and the losses (written once, so every number means one thing) are refiners/simgan_losses.py.
 
 One training step is one of: a refiner pretraining update (self-regularisation only), a discriminator
 pretraining update, or one adversarial iteration (K_g refiner updates, then K_d discriminator updates).
@@ -16,12 +11,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -29,7 +22,7 @@ from gazebench.core.atomic import write_atomic
 from gazebench.core.device import autocast
 from gazebench.core.errors import UserInputError
 from gazebench.core.grids import save_comparison_grid
-from gazebench.core.images import CANONICAL_SIZE, to_uint8
+from gazebench.core.images import to_uint8
 from gazebench.refiners.base import (
     CONFIG_FILE,
     Refiner,
@@ -41,60 +34,19 @@ from gazebench.refiners.base import (
 from gazebench.refiners.curves import TrainingLog
 from gazebench.refiners.history import HistoryBuffer
 from gazebench.refiners.networks import RefinerNet
+from gazebench.refiners.simgan_losses import (  # noqa: F401  (re-exported: the refiners' public names)
+    REAL,
+    REFINED,
+    RESUMABLE_CHANGES,
+    SimGANConfig,
+    accuracy,
+    adversarial_loss,
+    self_regularisation,
+)
 
 CHECKPOINT_FILE = "checkpoint.pt"
-REAL, REFINED = 0, 1  # class index of each logit pair
 REFINE_BATCH_CPU, REFINE_BATCH_CUDA = 256, 4096  # images per refine batch; memory only, no number changes
 GRID_IMAGES = 16
-
-# Settings that may change between an interrupted run and its resumption without changing what is trained.
-RESUMABLE_CHANGES = {"adversarial_steps", "checkpoint_every", "grid_every", "compile"}
-
-
-@dataclass(kw_only=True)
-class SimGANConfig:
-    """Every number a SimGAN run uses; written to config.json and into run records. The numbers come from the
-    presets (gazebench/presets/paper.toml holds the paper's, with why); defaults only for what is not sized there."""
-
-    preset: str
-    seed: int = 0
-    image_size: tuple[int, int] = CANONICAL_SIZE
-    refiner_channels: int
-    refiner_blocks: int
-    batch_size: int
-    pretrain_refiner_steps: int
-    pretrain_discriminator_steps: int
-    adversarial_steps: int
-    k_g: int
-    k_d: int
-    optimizer: str
-    lr: float
-    adam_betas: tuple[float, float]
-    self_reg_lambda: float
-    self_reg_reduction: str = "L1, mean per pixel"
-    adversarial_reduction: str = "cross-entropy per output position, summed over positions, mean over batch"
-    history_size: int
-    checkpoint_every: int
-    grid_every: int
-    compile: bool = False  # checkpoints from before the setting did not compile (it changes speed, no number)
-
-
-def adversarial_loss(logits: torch.Tensor, target: int) -> torch.Tensor:
-    """Cross-entropy of logit pairs N x 2 [x h x w] against one class, summed over positions, mean over batch."""
-    labels = torch.full((logits.shape[0], *logits.shape[2:]), target, dtype=torch.long, device=logits.device)
-    per_position = F.cross_entropy(logits.float(), labels, reduction="none")
-    return per_position.reshape(logits.shape[0], -1).sum(dim=1).mean()
-
-
-def self_regularisation(refined: torch.Tensor, synthetic: torch.Tensor) -> torch.Tensor:
-    """L1 distance, mean per pixel."""
-    return (refined.float() - synthetic.float()).abs().mean()
-
-
-def accuracy(logits: torch.Tensor, target: int) -> float:
-    """Fraction of output positions the discriminator assigns to `target`."""
-    return (logits.argmax(dim=1) == target).float().mean().item()
-
 
 class SimGANRefiner(Refiner):
     """A SimGAN refiner; subclasses choose the discriminator and the presets."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from gazebench.refiners.networks import GlobalDiscriminator
 from gazebench.refiners.base import REFINERS
+from gazebench.refiners.networks import GlobalDiscriminator
 from gazebench.refiners.simgan import SimGANRefiner
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from gazebench.refiners.networks import LocalDiscriminator
 from gazebench.refiners.base import REFINERS
+from gazebench.refiners.networks import LocalDiscriminator
 from gazebench.refiners.simgan import SimGANRefiner
 
 

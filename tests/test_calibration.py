@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from gazebench.metrics.calibration import apply_correction, calibrated_errors, fit_correction
 from gazebench.metrics.accuracy import angular_errors
+from gazebench.metrics.calibration import apply_correction, calibrated_errors, fit_correction
 
 
 def _gaze(n, seed):

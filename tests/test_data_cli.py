@@ -4,11 +4,11 @@ import json
 
 import numpy as np
 import pytest
+from data_layouts import assert_user_error, bench, eye_images, unit_vectors, write_day_mat
 from PIL import Image
 
 from gazebench.data import open_source, write_own_format
 from gazebench.data.export import export_indices
-from data_layouts import assert_user_error, bench, eye_images, unit_vectors, write_day_mat
 
 
 def test_info_on_the_real_p00_dev_set(p00_dev):

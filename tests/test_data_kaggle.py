@@ -1,9 +1,9 @@
 """`kaggle:` against h5 files laid out as the Kaggle eye-gaze set (group `image` of 2-D datasets, `look_vec`)."""
 
 import numpy as np
+from data_layouts import assert_user_error, bench, write_kaggle_h5
 
 from gazebench.data import open_source
-from data_layouts import assert_user_error, bench, write_kaggle_h5
 
 
 def _eyes(count, seed=0, shape=(35, 55)):

@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 import pytest
-
-from gazebench.data import open_source
-from gazebench.core.errors import UserInputError
 from data_layouts import assert_user_error, eye_images, unit_vectors, write_day_mat, write_hysts_h5
+
+from gazebench.core.errors import UserInputError
+from gazebench.data import open_source
 
 # Hand-computed: v = (-0.5, -0.5, -sqrt(0.5)): pitch = asin(0.5) = 30 deg, yaw = atan2(0.5, sqrt(0.5)) = 35.2644 deg.
 HAND_VECTOR = np.array([-0.5, -0.5, -math.sqrt(0.5)])

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from data_layouts import assert_user_error, unityeyes_annotation, write_unityeyes_render
 
 from gazebench.data import open_source
 from gazebench.data.unityeyes import crop_eye, equalize_histogram, look_vec_to_pitchyaw, warp_affine
-from data_layouts import assert_user_error, unityeyes_annotation, write_unityeyes_render
 
 # The test eye: centre (80, 60), corners at x = 48.29 (caruncle mean) and 110, so the crop is
 # 1.5 * 61.71 = 92.57 px wide: 1.543 input px per output px, centred at output (30, 18).

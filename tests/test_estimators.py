@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from gazebench.core.presets import list_presets
 from gazebench.core.errors import UserInputError
-from gazebench.estimators.registry import ESTIMATORS, create_estimator
+from gazebench.core.presets import list_presets
 from gazebench.estimators.cnn import GazeNet
+from gazebench.estimators.registry import ESTIMATORS, create_estimator
 from gazebench.metrics.accuracy import angular_errors
 from gazebench.metrics.references import mean_gaze_reference
 

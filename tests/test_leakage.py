@@ -5,13 +5,13 @@ import shutil
 
 import numpy as np
 import pytest
+from data_layouts import eye_images, unit_vectors, write_day_mat, write_hysts_h5
 
-from gazebench.data import open_source, write_own_format
 from gazebench.core.errors import UserInputError
 from gazebench.core.fingerprints import FINGERPRINT_FILE
-from gazebench.harness.run import RunConfig, run_benchmark
-from data_layouts import eye_images, unit_vectors, write_day_mat, write_hysts_h5
+from gazebench.data import open_source, write_own_format
 from gazebench.harness.refine import train_refiner_from_specs
+from gazebench.harness.run import RunConfig, run_benchmark
 
 QUIET = dict(estimators=("knn",), n_synthetic=300, device="cpu", references=False, realism=False, calibration=False,
              progress=False)

@@ -1,8 +1,7 @@
 """FDA and histogram matching: the training-free baselines do what their papers say, and keep the layout."""
 
-import torch
-
 import pytest
+import torch
 
 from gazebench.refiners import fda as fda_module
 from gazebench.refiners.fda import low_frequency_amplitude, window_half_size

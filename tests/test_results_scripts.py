@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO, SHARED_DATA
+
 from gazebench.cli.main import cli
 
 RESULTS = REPO / "results"

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gazebench.harness import records
 from gazebench.cli.main import cli
-from gazebench.data import write_own_format
 from gazebench.core.errors import UserInputError
+from gazebench.data import write_own_format
+from gazebench.harness import records
 from gazebench.harness import run as run_module
 from gazebench.harness.run import RunConfig, run_benchmark
 from gazebench.report.tables import report_runs
@@ -110,7 +110,7 @@ def test_interrupted_run_has_no_done_marker_and_tables_skip_it(data, finished_ru
     def crash(*args, **kwargs):
         raise RuntimeError("simulated crash while plotting")
 
-    monkeypatch.setattr("gazebench.report.plots.plot_cumulative_error", crash)
+    monkeypatch.setattr("gazebench.metrics.figures.plot_cumulative_error", crash)
     config = RunConfig(refiner="gaussian", estimators=("knn",), synthetic=data["synthetic"], real=data["real"],
                        n_synthetic=N_SYNTHETIC, device="cpu", out=str(tmp_path), references=False, realism=False,
                        progress=False)

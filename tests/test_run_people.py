@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
-
-from gazebench.harness import records
-from gazebench.data import open_source
-from gazebench.harness.run import RunConfig, run_benchmark
 from data_layouts import eye_images, unit_vectors, write_day_mat, write_hysts_h5
+
+from gazebench.data import open_source
+from gazebench.harness import records
+from gazebench.harness.run import RunConfig, run_benchmark
 
 QUIET = dict(device="cpu", progress=False)
 

@@ -3,11 +3,11 @@
 import pytest
 from click.testing import CliRunner
 
-from gazebench.harness import records
 from gazebench.cli.main import cli
 from gazebench.core.errors import UserInputError
 from gazebench.core.settings import check_value, parse_assignments
 from gazebench.estimators.registry import create_estimator
+from gazebench.harness import records
 from gazebench.refiners.registry import create_refiner
 
 TINY = ["--no-realism", "--no-references", "--no-calibration"]

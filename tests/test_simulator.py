@@ -7,13 +7,12 @@ from click.testing import CliRunner
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
 
-from gazebench.data import open_source, write_own_format
 from gazebench.core.errors import UserInputError
 from gazebench.core.geometry import angular_error_deg, pitchyaw_to_vector
+from gazebench.data import open_source, write_own_format
 from gazebench.data.simulator.eye3d import eye_geometry, optical_axis_in_head
-from gazebench.data.simulator.render import render
 from gazebench.data.simulator.params import HEAD_CENTRE_DEG, STYLES, LabelRange, draw_params, head_rotation
-from gazebench.data.simulator.render import equalize_histogram
+from gazebench.data.simulator.render import equalize_histogram, render
 
 
 def test_same_seed_same_images_and_other_seed_differs():

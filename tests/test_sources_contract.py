@@ -11,6 +11,7 @@ from data_layouts import (
     write_kaggle_h5,
     write_unityeyes_render,
 )
+
 from gazebench.data import SOURCES, open_source
 
 # The built-in readers of datasets as they ship: their tiny files come from the layout writers of these tests.

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gazebench.harness import records
-from gazebench.harness import sweep
 from gazebench.cli.main import cli
 from gazebench.core.errors import UserInputError
+from gazebench.harness import records, sweep
 from gazebench.harness.run import RunConfig
 
 # Tiny cells: 300 renders, kNN, no realism, references or calibration: a few seconds each.

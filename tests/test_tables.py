@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from gazebench.harness import records
 from gazebench.cli.main import cli
 from gazebench.core.errors import UserInputError
+from gazebench.harness import records
 from gazebench.report.tables import (
     calibration_table,
     diagnostics_table,

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 from gazebench.cli.main import cli
-from gazebench.data import write_own_format
 from gazebench.core.errors import UserInputError
 from gazebench.core.images import CANONICAL_SIZE
+from gazebench.data import write_own_format
 from gazebench.turing.make import encode_png, make_sheet
 
 N_ITEMS = 40
@@ -167,8 +167,8 @@ def item_pixels(sheet_dir):
 
 
 def test_identity_refiner_shows_the_keyed_synthetic_images(sources, tmp_path):
-    from gazebench.data import open_source
     from gazebench.core.images import to_model_tensor, to_uint8
+    from gazebench.data import open_source
 
     real, synthetic = sources
     key = make_sheet(real=real, synthetic=synthetic, n=8, refiner_name="identity", out_dir=tmp_path / "sheet",

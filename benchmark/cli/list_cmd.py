@@ -2,6 +2,7 @@
 in or plugged in, and its package."""
 
 import click
+
 from gazebench.core.registry import Found
 from gazebench.data import SOURCES
 from gazebench.estimators.registry import ESTIMATORS

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from gazebench.cli import data_cmd, list_cmd, perf_cmd, refine_cmd, run_cmd, sweep_cmd, table_cmd, turing_cmd
 from gazebench.core.errors import UserInputError
 
 
@@ -29,16 +30,10 @@ def cli():
     """Gaze-estimation benchmark: refine synthetic eyes, train gaze estimators, test on real eyes."""
 
 
-def _register() -> None:
-    # Each command lives in its own module; importing them here keeps `bench --help` complete.
-    from gazebench.cli import data_cmd, list_cmd, perf_cmd, refine_cmd, run_cmd, sweep_cmd, table_cmd, turing_cmd
-
-    for module in (run_cmd, sweep_cmd, refine_cmd, table_cmd, turing_cmd, data_cmd, perf_cmd, list_cmd):
-        cli.add_command(module.command)
-    cli.add_command(list_cmd.command, name="refiners")  # the listing's first name, kept
-
-
-_register()
+# Each command lives in its own module; the group collects them.
+for _module in (run_cmd, sweep_cmd, refine_cmd, table_cmd, turing_cmd, data_cmd, perf_cmd, list_cmd):
+    cli.add_command(_module.command)
+cli.add_command(list_cmd.command, name="refiners")  # the listing's first name, kept
 
 
 def main() -> None:

@@ -3,8 +3,12 @@
 import json
 
 import click
+import torch
 
+from gazebench.core.device import resolve_device
+from gazebench.core.errors import UserInputError
 from gazebench.harness import records
+from gazebench.refiners.perf import benchmark_refiner
 
 
 @click.command(name="refiner")
@@ -16,12 +20,6 @@ from gazebench.harness import records
 @click.option("--no-compare", is_flag=True, help="Skip the plain fp32 eager comparison run.")
 def command(device, preset, batch, iters, threads, no_compare):
     """Throughput of one refiner update + one discriminator update (the fast path vs plain fp32 eager)."""
-    import torch
-
-    from gazebench.core.device import resolve_device
-    from gazebench.core.errors import UserInputError
-    from gazebench.refiners.perf import benchmark_refiner
-
     if iters < 1 or (batch is not None and batch < 4):
         raise UserInputError("--iters must be at least 1 and --batch at least 4.")
     if threads is not None:

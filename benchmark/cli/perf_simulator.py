@@ -3,12 +3,11 @@
 import json
 
 import click
-
-from gazebench.harness import records
 import torch
 
 from gazebench.data.simulator.params import STYLES
 from gazebench.data.simulator.perf import measure_throughput
+from gazebench.harness import records
 
 
 @click.command(name="simulator")

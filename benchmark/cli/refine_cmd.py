@@ -2,6 +2,7 @@
 
 import click
 
+from gazebench.harness.refine import train_refiner_from_specs
 from gazebench.refiners.registry import REFINERS
 
 
@@ -18,8 +19,6 @@ from gazebench.refiners.registry import REFINERS
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
 def command(refiner, synthetic, real, out_dir, steps, preset, device, seed, n_synthetic, resume):
     """Train a refiner and save weights, config, optimiser state and history buffer to --out."""
-    from gazebench.harness.refine import train_refiner_from_specs
-
     train_refiner_from_specs(
         refiner, synthetic, real, out_dir,
         steps=steps, preset=preset, device=device, seed=seed, n_synthetic=n_synthetic, resume=resume,

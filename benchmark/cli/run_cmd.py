@@ -6,11 +6,11 @@ cell is configured exactly as a run is.
 
 import click
 
-from gazebench.metrics.calibration import CALIBRATION_KS
-from gazebench.estimators.registry import ESTIMATORS
 from gazebench.core.presets import list_presets
-from gazebench.harness.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, RunConfig, run_benchmark
 from gazebench.core.settings import parse_assignments
+from gazebench.estimators.registry import ESTIMATORS
+from gazebench.harness.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, RunConfig, run_benchmark
+from gazebench.metrics.calibration import CALIBRATION_KS
 from gazebench.refiners.registry import REFINERS
 
 RUN_OPTIONS = [

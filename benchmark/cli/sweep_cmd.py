@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from gazebench.harness import grid, sweep
 from gazebench.cli.run_cmd import config_from_options, run_options
 from gazebench.core.errors import UserInputError
+from gazebench.harness import grid, sweep
 
 
 def _names(text: str) -> list[str]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[Path], None], *, suffix: str = ".tmp") -> Path:

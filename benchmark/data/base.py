@@ -13,6 +13,7 @@ from typing import ClassVar
 from urllib.parse import parse_qsl
 
 import numpy as np
+
 from gazebench.core.errors import UserInputError
 from gazebench.core.registry import Registry
 
@@ -61,7 +62,7 @@ class EyeSource(ABC):
     #: a folder that `write_tiny` filled. None: no tiny instance (the test says so).
     TINY_SPEC: ClassVar[str | None] = None
 
-    @classmethod
+    @classmethod  # noqa: B027  (an optional hook: most sources need no files)
     def write_tiny(cls, folder: Path) -> None:
         """Write the files TINY_SPEC reads into folder (nothing for a source that reads no files)."""
 

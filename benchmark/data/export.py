@@ -14,10 +14,10 @@ import numpy as np
 from tqdm import tqdm
 
 from gazebench.core.atomic import write_atomic
+from gazebench.core.errors import UserInputError
 from gazebench.data.base import EyeSource
 from gazebench.data.inspect import in_chunks
 from gazebench.data.own_format import write_own_format
-from gazebench.core.errors import UserInputError
 
 
 def export_indices(source: EyeSource, n: int | None, seed: int) -> np.ndarray:

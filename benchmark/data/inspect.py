@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from gazebench.data.base import EyeSource
 from gazebench.core.errors import UserInputError
 from gazebench.core.geometry import degrees
 from gazebench.core.grids import save_eye_grid
+from gazebench.data.base import EyeSource
 
 READ_CHUNK = 4096  # images per read while scanning a whole source: bounded memory for any size
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
+from gazebench.core.errors import UserInputError
 from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options, require_path
 from gazebench.data.unityeyes import look_vec_to_pitchyaw
-from gazebench.core.errors import UserInputError
 
 
 @SOURCES.register("kaggle")

@@ -17,10 +17,10 @@ import h5py
 import numpy as np
 import scipy.io
 
-from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec, check_gaze
-from gazebench.data.options import check_options, require_path
 from gazebench.core.errors import UserInputError
 from gazebench.core.geometry import mirror_images, mirror_pitchyaw, vector_to_pitchyaw
+from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec, check_gaze
+from gazebench.data.options import check_options, require_path
 
 EYE_SIZE = (36, 60)  # (H, W) of MPIIGaze's normalized eye images
 EYES = ("left", "right")

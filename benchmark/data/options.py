@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gazebench.data.base import SourceSpec
 from gazebench.core.errors import UserInputError
+from gazebench.data.base import SourceSpec
 
 
 def check_options(spec: SourceSpec, allowed: tuple[str, ...]) -> None:

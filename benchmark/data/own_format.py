@@ -9,9 +9,9 @@ import h5py
 import numpy as np
 
 from gazebench.core.atomic import write_atomic
+from gazebench.core.errors import UserInputError
 from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec, check_gaze, check_images
 from gazebench.data.options import require_path
-from gazebench.core.errors import UserInputError
 
 
 @SOURCES.register("npz")

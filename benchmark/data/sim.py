@@ -24,10 +24,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
-from gazebench.data.options import check_options
 from gazebench.core.device import resolve_device
 from gazebench.core.errors import UserInputError
+from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
+from gazebench.data.options import check_options
 from gazebench.data.simulator.params import GAZE_PRIORS, STAND_IN_STYLES, STYLES, LabelRange, draw_params
 from gazebench.data.simulator.render import HEIGHT, WIDTH, render
 
@@ -41,7 +41,7 @@ def render_images(
     indices: np.ndarray | torch.Tensor,
     seed: int = 0,
     style: str = "default",
-    labels: LabelRange = LabelRange(),
+    labels: LabelRange = LabelRange(),  # noqa: B008  (frozen, so one shared default is safe)
     equalize: bool = True,
     device: torch.device | str = "cpu",
     people: int = 0,

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
-from gazebench.data.options import check_options, parse_size_option, require_path
 from gazebench.core.errors import UserInputError
 from gazebench.core.geometry import vector_to_pitchyaw
+from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
+from gazebench.data.options import check_options, parse_size_option, require_path
 
 DEFAULT_SIZE = (36, 60)  # (H, W), MPIIGaze's eye size
 EYE_WIDTH_MARGIN = 1.5  # crop width in eye widths (GazeML)

@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from gazebench.core.registry import Registry
 from gazebench.core.presets import class_preset
+from gazebench.core.registry import Registry
 
 
 class GazeEstimator(ABC):

@@ -16,10 +16,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from gazebench.estimators.augment import AUGMENTATIONS, augment
 from gazebench.core.device import autocast, memory_format, seed_everything
-from gazebench.estimators.base import ESTIMATORS, FeatureEstimator
 from gazebench.core.geometry import pitchyaw_to_vector, vector_to_pitchyaw
+from gazebench.estimators.augment import AUGMENTATIONS, augment
+from gazebench.estimators.base import ESTIMATORS, FeatureEstimator
 
 PAPER_CHANNELS = (32, 32, 64, 80, 192)  # the appendix's; paper.toml sizes the paper preset so
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from gazebench.core.errors import UserInputError
 from gazebench.core.registry import Found
 from gazebench.core.settings import checked

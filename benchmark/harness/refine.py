@@ -9,10 +9,10 @@ import numpy as np
 import torch
 
 from gazebench.core import fingerprints
-from gazebench.data import open_source
 from gazebench.core.device import resolve_device
 from gazebench.core.errors import UserInputError
 from gazebench.core.images import to_model_tensor
+from gazebench.data import open_source
 from gazebench.refiners.base import Refiner
 from gazebench.refiners.registry import create_refiner, write_training_data
 

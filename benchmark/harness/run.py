@@ -13,19 +13,31 @@ import importlib.metadata
 import platform
 import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
 from gazebench.core.device import resolve_device, seed_everything
 from gazebench.harness import records
 from gazebench.harness.config import (  # noqa: F401 - re-exported: the CLI, sweep, tests and scripts import them here
-    DEFAULT_REAL, DEFAULT_SYNTHETIC, NOT_SETTINGS, STAND_IN_SEED, RunConfig, settings_hash, settings_record,
+    DEFAULT_REAL,
+    DEFAULT_SYNTHETIC,
+    NOT_SETTINGS,
+    STAND_IN_SEED,
+    RunConfig,
+    settings_hash,
+    settings_record,
 )
 from gazebench.harness.prepare import Inputs, prepare
 from gazebench.harness.stages import (
-    stage_estimate, stage_inputs, stage_realism, stage_references, stage_refine, stage_views,
+    stage_estimate,
+    stage_inputs,
+    stage_realism,
+    stage_references,
+    stage_refine,
+    stage_views,
 )
 
 PACKAGES = ("gazebench", "torch", "numpy", "scipy", "scikit-learn", "pandas", "seaborn", "matplotlib")

@@ -22,12 +22,12 @@ from gazebench.harness import records
 from gazebench.harness.config import RunConfig
 from gazebench.harness.prepare import Inputs
 from gazebench.harness.refine import fit_refiner
+from gazebench.metrics import figures  # seaborn's import cost, paid by every run that draws
 from gazebench.metrics.accuracy import angular_errors, bias_gain_corr, summarize_errors
 from gazebench.metrics.calibration import calibrated_errors
 from gazebench.metrics.realism import domain_classifier_accuracy, frechet_distance, gaze_drift_deg
 from gazebench.metrics.references import mean_gaze_reference, real_label_ceiling
 from gazebench.refiners.base import check_refined
-from gazebench.report import plots  # seaborn's import cost, paid by every run that draws
 
 PROBE_ESTIMATOR = "cnn"  # realism metrics read this estimator's features and predictions
 
@@ -193,9 +193,9 @@ def stage_realism(cfg: RunConfig, data: Data, refined: Refined, device, log) -> 
 
 def stage_views(run_dir: Path, data: Data, refined: Refined, errors_by_label: dict, predictions: list) -> None:
     """The run's plots: cumulative error, error by gaze, and a grid of synthetic / refined / real eyes."""
-    plots.plot_cumulative_error(run_dir / "cumulative_error.png", errors_by_label,
+    figures.plot_cumulative_error(run_dir / "cumulative_error.png", errors_by_label,
                                 title=f"refiner {refined.refiner.name}: cumulative angular error on the test set")
-    plots.plot_error_by_gaze(run_dir / "error_by_gaze.png", pd.concat(predictions, ignore_index=True))
+    figures.plot_error_by_gaze(run_dir / "error_by_gaze.png", pd.concat(predictions, ignore_index=True))
     held = len(data.syn_hold) > 0
     _save_sample_grid(run_dir / "samples.png", data.syn_hold if held else data.syn_train,
                       refined.hold if held else refined.train, data.test_images)

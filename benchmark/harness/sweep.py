@@ -15,17 +15,17 @@ import json
 import os
 import re
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 from tqdm.auto import tqdm
 
-from gazebench.harness import records
 from gazebench.core.errors import UserInputError
 from gazebench.core.presets import preset_section
+from gazebench.harness import records
 from gazebench.harness.run import RunConfig, run_benchmark, settings_hash
 
 MANIFEST = "sweep.json"

@@ -6,7 +6,8 @@ JSON object or a settings grid (harness/grid.py).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from gazebench.harness import records
 from gazebench.harness.grid import merged

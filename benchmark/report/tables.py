@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gazebench.harness import records as run_records
 from gazebench.core.errors import UserInputError
+from gazebench.harness import records as run_records
 from gazebench.metrics.accuracy import WITHIN_THRESHOLDS_DEG
 from gazebench.report.plots import plot_calibration, plot_runs
 

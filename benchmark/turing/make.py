@@ -20,10 +20,13 @@ import torch
 from PIL import Image
 
 from gazebench.core.atomic import write_bytes_atomic
-from gazebench.data import EyeSource, open_source
 from gazebench.core.device import resolve_device
 from gazebench.core.errors import UserInputError
 from gazebench.core.images import to_model_tensor, to_uint8
+from gazebench.data import EyeSource, open_source
+from gazebench.harness.refine import fit_refiner
+from gazebench.refiners import registry
+from gazebench.refiners.base import check_refined
 from gazebench.turing.page import ANSWER_COLUMNS, render_page
 from gazebench.turing.printable import render_contact_sheets
 
@@ -72,8 +75,6 @@ def random_hex_ids(rng: np.random.Generator, count: int) -> list[str]:
 
 def build_refiner(refiner_name: str | None, refiner_checkpoint: str | None, *, seed: int, trust_code: bool = False):
     """A refiner from a checkpoint folder, or a fresh one by registry name (the one place the sheet meets refiners)."""
-    from gazebench.refiners import registry
-
     if refiner_checkpoint is not None:
         return registry.load_refiner(Path(refiner_checkpoint), trust_code=trust_code)
     return registry.create_refiner(refiner_name, preset="cpu", seed=seed)
@@ -101,11 +102,7 @@ def refine_images(
             )
         _, synthetic_train = synthetic_source.sample(min(QUICK_TRAIN_IMAGES, len(synthetic_source)), seed)
         _, real_train = real_source.sample(min(QUICK_TRAIN_IMAGES, len(real_source)), seed)
-        from gazebench.harness.refine import fit_refiner
-
         fit_refiner(refiner, to_model_tensor(synthetic_train.images), to_model_tensor(real_train.images), device=device)
-    from gazebench.refiners.base import check_refined
-
     return check_refined(refiner, synthetic, refiner.refine(synthetic, device=device))
 
 
