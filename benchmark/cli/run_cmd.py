@@ -9,6 +9,7 @@ import click
 from gazebench.core.presets import list_presets
 from gazebench.core.settings import parse_assignments
 from gazebench.estimators.registry import ESTIMATORS
+from gazebench.harness.config import NO_ORACLE
 from gazebench.harness.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, RunConfig, run_benchmark
 from gazebench.metrics.calibration import CALIBRATION_KS
 from gazebench.refiners.registry import REFINERS
@@ -22,6 +23,11 @@ RUN_OPTIONS = [
                       "not real data; e.g. npz:../shared/data/mpiigaze_p00/dev.npz for real eyes."),
     click.option("--real-test", default=None,
                  help="Labelled real test set; when absent, a fixed seeded part of --real is held out as the test set."),
+    click.option("--oracle", default=None,
+                 help="Labelled images of the test domain, disjoint from the test set: each estimator also trains on "
+                      "them (the oracle row) and on the unrefined images, and the run reports the gap the refiner closed. "
+                      "{n} and {seed} are filled in as for --synthetic [default: chosen for a simulator stand-in, "
+                      f"otherwise none; '{NO_ORACLE}' turns it off]."),
     click.option("--n-synthetic", type=int, default=None, help="Synthetic training images (default: the preset's)."),
     click.option("--preset", type=click.Choice(list_presets()), default="cpu", show_default=True,
                  help="Sizes of data, refiner and estimators (cpu: the quick demo; standard: the reference CPU protocol)."),
@@ -44,11 +50,11 @@ def run_options(command):
     return command
 
 
-def config_from_options(*, estimators, synthetic, real, real_test, n_synthetic, preset, device, no_references,
+def config_from_options(*, estimators, synthetic, real, real_test, oracle, n_synthetic, preset, device, no_references,
                         no_realism, no_calibration, calibration_ks, assignments, **run) -> RunConfig:
     """The RunConfig of `run_options` values plus RunConfig fields given as they are (refiner, seed, out, ...)."""
     return RunConfig(
-        estimators=tuple(estimators), synthetic=synthetic, real=real, real_test=real_test, n_synthetic=n_synthetic,
+        estimators=tuple(estimators), synthetic=synthetic, real=real, real_test=real_test, oracle=oracle, n_synthetic=n_synthetic,
         preset=preset, device=device, references=not no_references, realism=not no_realism,
         calibration=not no_calibration, calibration_ks=tuple(sorted(set(calibration_ks))),
         settings=parse_assignments(assignments), **run,

@@ -11,6 +11,8 @@ from gazebench.core.errors import UserInputError
 from gazebench.core.presets import list_presets, preset_section
 from gazebench.core.settings import RUN as RUN_SETTINGS
 from gazebench.core.settings import checked
+from gazebench.data.base import parse_spec
+from gazebench.data.simulator.params import STAND_IN_STYLES
 from gazebench.harness import records
 from gazebench.metrics.calibration import CALIBRATION_DRAWS, CALIBRATION_KS
 
@@ -19,7 +21,23 @@ DEFAULT_SYNTHETIC = "sim?n={n}&seed={seed}"
 # The simulator's stand-in for real eyes; real data is never used implicitly. Its own fixed seed keeps it from
 # sharing gaze labels with the synthetic set (the simulator's labels do not depend on the style).
 STAND_IN_SEED = 100_000
-DEFAULT_REAL = f"sim?style=target&seed={STAND_IN_SEED}"
+# The appearance gap: a CNN trained on the source reads it far worse than one trained on its own labelled images,
+# and a refiner can close it (data/simulator/params.py), so the default run shows what refinement is for.
+DEFAULT_REAL = f"sim?style=appearance&seed={STAND_IN_SEED}"
+# Oracle images of a simulator stand-in are drawn with seeds of their own, disjoint from the test set's.
+ORACLE_SEED_OFFSET = 200_000
+NO_ORACLE = "none"
+
+
+def auto_oracle(test_spec: str) -> str | None:
+    """The oracle template for a simulator stand-in test set (the same style and options, other seeds, {n} images),
+    or None: for real eyes only the user can name labelled images of the test domain (--oracle)."""
+    parsed = parse_spec(test_spec)
+    if parsed.kind != "sim" or parsed.options.get("style") not in STAND_IN_STYLES:
+        return None
+    options = {k: v for k, v in parsed.options.items() if k not in ("seed", "n")}
+    query = "&".join(f"{k}={v}" for k, v in options.items())
+    return f"sim?{query}&seed={{oracle_seed}}&n={{n}}"
 
 
 @dataclass
@@ -34,6 +52,10 @@ class RunConfig:
     synthetic: str | None = None  # None: DEFAULT_SYNTHETIC with as many images as the run needs
     real: str = DEFAULT_REAL
     real_test: str | None = None  # None: hold a seeded part of `real` out as the test set
+    # Labelled images of the test domain, disjoint from the test set, that every estimator also trains on (the
+    # oracle row, and the "gap closed" of each estimator). None: chosen for a simulator stand-in, else no oracle;
+    # NO_ORACLE: none. {n} and {seed} are filled in like --synthetic's.
+    oracle: str | None = None
     preset: str = "cpu"
     n_synthetic: int | None = None
     n_real: int | None = None
@@ -89,7 +111,24 @@ class RunConfig:
             synthetic = template.format(n=sizes["n_synthetic"] + (sizes["n_realism"] if self.realism else 0), seed=self.seed)
         except (KeyError, IndexError, ValueError):
             raise UserInputError(f"--synthetic {template!r}: braces may only hold {{n}} or {{seed}}.") from None
-        return dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), synthetic=synthetic, **sizes)
+        n_oracle = sizes["n_synthetic"] + (sizes["n_realism"] if self.realism else 0)
+        return dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), synthetic=synthetic,
+                                   oracle=self._resolved_oracle(n_oracle), **sizes)
+
+    def oracle_template(self) -> str | None:
+        """The oracle spec as asked for (its {n}/{seed} template), or None when the run has no oracle."""
+        if self.oracle == NO_ORACLE:
+            return None
+        return self.oracle if self.oracle is not None else auto_oracle(self.real_test or self.real)
+
+    def _resolved_oracle(self, n: int) -> str | None:
+        template = self.oracle_template()
+        if template is None:
+            return None
+        try:
+            return template.format(n=n, seed=self.seed, oracle_seed=ORACLE_SEED_OFFSET + self.seed)
+        except (KeyError, IndexError, ValueError):
+            raise UserInputError(f"--oracle {template!r}: braces may only hold {{n}} or {{seed}}.") from None
 
 
 #: RunConfig fields that do not change what a run measures (where it writes, how it reports) or that vary
@@ -102,6 +141,10 @@ def settings_hash(config: RunConfig) -> str:
     (the synthetic spec enters as its {n}/{seed} template, which the seed does not change)."""
     settings = {k: v for k, v in dataclasses.asdict(config.resolved()).items() if k not in NOT_SETTINGS}
     settings["synthetic"] = config.synthetic or DEFAULT_SYNTHETIC
+    # Like the synthetic spec, the oracle enters as its template; a run without one hashes as runs did before it.
+    settings["oracle"] = config.oracle_template()
+    if settings["oracle"] is None:
+        del settings["oracle"]
     return records.settings_hash(settings)
 
 
@@ -112,8 +155,10 @@ def settings_record(config: RunConfig, refiner: str, estimator: str | None) -> d
     group by it, so two experiments are never pooled; other estimators' settings leave this record's numbers alone."""
     resolved = config.resolved()
     flat = {f"run.{k}": v for k, v in dataclasses.asdict(resolved).items()
-            if k not in (*NOT_SETTINGS, "settings", "refiner", "estimators", "synthetic")}
+            if k not in (*NOT_SETTINGS, "settings", "refiner", "estimators", "synthetic", "oracle")}
     flat["run.synthetic"] = config.synthetic or DEFAULT_SYNTHETIC
+    if config.oracle_template() is not None:
+        flat["run.oracle"] = config.oracle_template()
     for component in (refiner, estimator):
         for key, value in resolved.settings.get(component, {}).items() if component else ():
             flat[f"{component}.{key}"] = value

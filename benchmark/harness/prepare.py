@@ -35,6 +35,7 @@ class Inputs:
     refiner: Any
     estimators: dict[str, Any]
     real_images: torch.Tensor | None  # --real's refiner images, read once, where the guard or the refiner needs them
+    oracle: EyeSource | None = None  # labelled images of the test domain, disjoint from the test set (RunConfig.oracle)
 
 
 def _require_labels(source: EyeSource, option: str, why: str) -> None:
@@ -85,11 +86,32 @@ def prepare(cfg: RunConfig) -> Inputs:
     needed = cfg.n_synthetic + (cfg.n_realism if cfg.realism else 0)
     if len(synthetic) < needed:
         raise UserInputError(f"--synthetic {synthetic.name} holds {len(synthetic)} images; this run needs {needed}.")
+    oracle = _open_oracle(cfg, test, np.concatenate([test_indices, calibration_indices]))
     guard_reads_real = bool(cfg.real_test) and not cfg.refiner_checkpoint
     refiner_reads_real = refiner.needs_real_images and not cfg.refiner_checkpoint
     real_images = to_model_tensor(real.read(real_indices).images) if guard_reads_real or refiner_reads_real else None
     _refuse_shared_images(cfg, real_images, test, np.concatenate([test_indices, calibration_indices]))
-    return Inputs(synthetic, real, test, real_indices, test_indices, calibration_indices, refiner, estimators, real_images)
+    return Inputs(synthetic, real, test, real_indices, test_indices, calibration_indices, refiner, estimators, real_images,
+                  oracle)
+
+
+def _open_oracle(cfg: RunConfig, test: EyeSource, labelled: np.ndarray) -> EyeSource | None:
+    """The oracle source, labelled, large enough, and sharing no image with the test set (by content)."""
+    if cfg.oracle is None:
+        return None
+    oracle = open_source(cfg.oracle)
+    _require_labels(oracle, "--oracle", "(each estimator also trains on its labels)")
+    needed = cfg.n_synthetic + (cfg.n_realism if cfg.realism else 0)
+    if len(oracle) < needed:
+        raise UserInputError(f"--oracle {oracle.name} holds {len(oracle)} images; this run needs {needed} (as many as "
+                             "the synthetic training and held-out images).")
+    if not (cfg.oracle.startswith("sim") and test.name.startswith("sim")):  # seeds keep two simulator sets apart
+        shared = fingerprints.shared(fingerprints.fingerprints(to_model_tensor(oracle.read(np.arange(len(oracle))).images)),
+                                     fingerprints.fingerprints(to_model_tensor(test.read(labelled).images)))
+        if shared:
+            raise UserInputError(f"--oracle {oracle.name} shares {shared} images with the test set of {test.name}; "
+                                 "expected labelled images of the test domain that are not test images.")
+    return oracle
 
 
 def _refuse_shared_images(cfg: RunConfig, real_images: torch.Tensor | None, test: EyeSource, labelled: np.ndarray) -> None:

@@ -30,6 +30,7 @@ from gazebench.harness.config import (  # noqa: F401 - re-exported: the CLI, swe
     settings_hash,
     settings_record,
 )
+from gazebench.harness.gap import stage_gap
 from gazebench.harness.prepare import Inputs, prepare
 from gazebench.harness.stages import (
     stage_estimate,
@@ -126,14 +127,15 @@ def _run(cfg: RunConfig, inputs: Inputs, device: torch.device, run_dir: Path, st
         realism = stage_realism(cfg, data, refined, device, log)
         for record in method_records:
             record.update(realism)
+    oracle_records = stage_gap(cfg, inputs, data, refined, method_records, common, device, log) if inputs.oracle else []
     stage_views(run_dir, data, refined, errors_by_label, predictions)
 
     total = time.perf_counter() - started
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    for record in method_records + reference_records:
-        record["settings"] = settings(record["estimator"] if record["kind"] == "method" else None)
+    for record in method_records + reference_records + oracle_records:
+        record["settings"] = settings(record["estimator"] if record["kind"] != "reference" else None)
         record["run_seconds"] = total
         record["peak_rss_mb"] = peak_rss_mb  # the process's peak: one run per process under bench run and bench sweep
-    records.write_json(run_dir / records.METRICS_FILE, method_records + reference_records)
+    records.write_json(run_dir / records.METRICS_FILE, method_records + reference_records + oracle_records)
     records.mark_done(run_dir)
     log(f"finished in {total:.0f} s")

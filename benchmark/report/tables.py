@@ -19,10 +19,11 @@ from scipy import stats
 from gazebench.core.errors import UserInputError
 from gazebench.harness import records as run_records
 from gazebench.metrics.accuracy import WITHIN_THRESHOLDS_DEG
+from gazebench.report.gaps import gap_frame, has_gaps
 from gazebench.report.plots import plot_calibration, plot_runs
 
 FORMATS = ("markdown", "latex", "csv")
-TABLES = ("methods", "paired", "within", "realism", "diagnostics", "calibration", "all")
+TABLES = ("methods", "paired", "gaps", "within", "realism", "diagnostics", "calibration", "all")
 SE_SUFFIX = " se"
 SYNTHETIC_ONLY_REFINER = "identity"  # training on unrefined synthetic images is the paper's "synthetic" row
 
@@ -110,6 +111,12 @@ def method_table(records: pd.DataFrame) -> Table:
         ref_table["refiner"] = "(reference)"
         ref_table["n_train"] = np.nan
         table = pd.concat([table, ref_table], ignore_index=True)
+    # Oracle rows (harness/gap.py): each estimator trained on labelled images of the test domain, the best any
+    # refiner could hope to reach with the same budget.
+    oracles = records[records["kind"] == "oracle"] if "kind" in records else records.iloc[:0]
+    if not oracles.empty:
+        table = pd.concat([table, _aggregate(oracles, ["real_test", "estimator", "refiner", "n_train"],
+                                             {"mean error (deg)": "mean_angular_error_deg"})], ignore_index=True)
     table = table.rename(columns={"real_test": "test set", "n_train": "n train"})
     return Table("Method comparison: mean angular error on the real test set (deg), mean ± s.e. over seeds", table)
 
@@ -179,6 +186,10 @@ REALISM_COLUMNS = {
     "Fréchet real-refined": "frechet_real_refined",
     "Fréchet real-synthetic": "frechet_real_synthetic",
     "gaze drift (deg)": "gaze_drift_mean_deg",
+    # The floor and the start (harness/gap.py): oracle images against the test domain (the same domain) and the
+    # unrefined images, read by the same classifier; only runs with an oracle have them.
+    "domain acc. unrefined (%)": "domain_accuracy_unrefined_pct",
+    "domain acc. oracle floor (%)": "domain_accuracy_oracle_pct",
 }
 
 
@@ -257,12 +268,28 @@ def calibration_table(records: pd.DataFrame) -> list[Table]:
             Table("Paired difference against identity after calibration (deg, 95% t interval over seeds)", paired_frame)]
 
 
+def gap_table(records: pd.DataFrame, level: float = 0.95) -> Table:
+    """Per refiner and estimator: unrefined, refined and oracle error, and the gap closed (%) paired by seed."""
+    methods = records[records["kind"] == "method"]
+    if not has_gaps(methods):
+        return Table("Gap closed (no run recorded an oracle: give --oracle, or use a simulator stand-in)",
+                     pd.DataFrame(columns=["test set", "estimator", "refiner"]))
+    methods, extra = _with_settings(methods)
+    keys = [k for k in ("real_test", "estimator", "refiner", "n_train", *SETTINGS, *extra) if k in methods]
+    methods, shown = _newest_per_seed(methods, keys[:4], keys[4:])
+    frame = gap_frame(methods, keys, level).drop(columns=[k for k in keys[4:] if k not in shown])
+    return Table(f"Gap closed: (unrefined - refined) / (unrefined - oracle) in mean error, per seed; mean over seeds "
+                 f"with a {level:.0%} t interval", frame.rename(columns={"real_test": "test set", "n_train": "n train"}), digits=1)
+
+
 def build_tables(records: pd.DataFrame, which: str = "all") -> list[Table]:
-    builders = {"methods": method_table, "paired": paired_table, "within": within_table, "realism": realism_table,
-                "diagnostics": diagnostics_table, "calibration": calibration_table}
+    builders = {"methods": method_table, "paired": paired_table, "gaps": gap_table, "within": within_table,
+                "realism": realism_table, "diagnostics": diagnostics_table, "calibration": calibration_table}
     if which not in TABLES:
         raise UserInputError(f"Unknown table '{which}'; expected one of {', '.join(TABLES)}.")
     names = list(builders) if which == "all" else [which]
+    if which == "all" and not has_gaps(records[records["kind"] == "method"]):
+        names.remove("gaps")  # folders without an oracle print what they always did
     tables = []
     for name in names:
         built = builders[name](records)

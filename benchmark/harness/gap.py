@@ -1,0 +1,96 @@
+"""The `gap` stage: how much of the domain gap a refiner closes, read against an oracle.
+
+With labelled images of the test domain (RunConfig.oracle, disjoint from the test set), each estimator is trained
+twice more with the same settings, seed and budget: on the UNREFINED synthetic images (what identity would give)
+and on the oracle images (what the test domain's own labels give). Then for each estimator
+
+    gap closed (%) = 100 * (unrefined - refined) / (unrefined - oracle)
+
+in mean angular error on the test set: 0 is no help, 100 is as good as training on the test domain itself, and
+a negative value means the refiner made things worse. A null result on a gap the oracle shows to be large
+points at the refiner; on a gap the oracle cannot close either, at the data. The stage runs after every other
+one, so a run without an oracle measures exactly what it did before this stage existed.
+
+The realism floor: the same held-out domain classifier as the realism stage, on oracle images against the test
+images (one domain: about 50%, what "indistinguishable" reads as at this size) and on unrefined images.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from gazebench.core.images import to_model_tensor
+from gazebench.estimators.registry import check_predictions, create_estimator
+from gazebench.harness.config import RunConfig
+from gazebench.harness.prepare import Inputs
+from gazebench.harness.stages import Data, Refined
+from gazebench.metrics.accuracy import angular_errors, bias_gain_corr, summarize_errors
+from gazebench.metrics.realism import domain_classifier_accuracy
+
+UNREFINED_REFINER = "identity"  # a refiner whose training images are the synthetic ones as they are
+
+
+def gap_closed_pct(unrefined: float, refined: float, oracle: float) -> float:
+    """Share of the unrefined-to-oracle error gap that refining closed, in %; NaN when there is no gap to close."""
+    gap = unrefined - oracle
+    return float(100.0 * (unrefined - refined) / gap) if gap > 0 else float("nan")
+
+
+def _fit_and_test(cfg: RunConfig, name: str, images: torch.Tensor, gaze: np.ndarray, data: Data, device) -> np.ndarray:
+    """Predictions on the test set of a fresh estimator `name` (the run's settings and seed) trained on images."""
+    estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **cfg.settings.get(name, {}))
+    estimator.fit(images, gaze, device=device, progress=cfg.progress)
+    predicted = estimator.predict(data.test_images, device=device)
+    return check_predictions(estimator, len(data.test_images), predicted).astype(np.float64)
+
+
+def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, method_records: list[dict],
+              common: dict, device, log) -> list[dict]:
+    """Oracle records (one per estimator); adds unrefined / oracle errors and gap closed to each method record,
+    and the realism floor where the run measures realism."""
+    n_hold = cfg.n_realism if cfg.realism else 0
+    log(f"oracle: loading {cfg.n_synthetic + n_hold} labelled images of the test domain from {inputs.oracle.name}")
+    _, oracle = inputs.oracle.sample(cfg.n_synthetic + n_hold, seed=cfg.seed)
+    oracle_images, oracle_gaze = to_model_tensor(oracle.images), oracle.gaze
+    test_gaze = data.test.gaze
+    oracle_records = []
+    for record in method_records:
+        name = record["estimator"]
+        t0 = time.perf_counter()
+        if refined.refiner.name == UNREFINED_REFINER:
+            unrefined_error = record["mean_angular_error_deg"]
+        else:
+            log(f"gap: training estimator {name} on {len(data.syn_train)} unrefined synthetic images")
+            unrefined_error = float(angular_errors(_fit_and_test(cfg, name, data.syn_train, data.syn_gaze, data, device),
+                                                   test_gaze).mean())
+        log(f"gap: training estimator {name} on {cfg.n_synthetic} oracle images")
+        predicted = _fit_and_test(cfg, name, oracle_images[: cfg.n_synthetic], oracle_gaze[: cfg.n_synthetic], data, device)
+        errors = angular_errors(predicted, test_gaze)
+        oracle_error = float(errors.mean())
+        closed = gap_closed_pct(unrefined_error, record["mean_angular_error_deg"], oracle_error)
+        record.update({"unrefined_error_deg": unrefined_error, "oracle_error_deg": oracle_error, "gap_closed_pct": closed})
+        oracle_records.append({"kind": "oracle", "estimator": name, **common, "refiner": "(oracle)", "oracle": inputs.oracle.name,
+                               "n_train": int(cfg.n_synthetic), **summarize_errors(errors), **bias_gain_corr(predicted, test_gaze),
+                               "seconds": time.perf_counter() - t0})
+        log(f"  {name}: unrefined {unrefined_error:.2f}, {refined.refiner.name} {record['mean_angular_error_deg']:.2f}, "
+            f"oracle {oracle_error:.2f} deg: gap closed {closed:.0f}%")
+    if cfg.realism and n_hold:
+        floor = _realism_floor(cfg, data, oracle_images[cfg.n_synthetic:], device, log)
+        for record in method_records:
+            record.update(floor)
+    return oracle_records
+
+
+def _realism_floor(cfg: RunConfig, data: Data, oracle_hold: torch.Tensor, device, log) -> dict[str, Any]:
+    """The realism stage's classifier on unrefined and on oracle images against the same held-out test images."""
+    log("realism floor: the domain classifier on oracle and on unrefined images against the test images")
+    n = min(len(oracle_hold), len(data.syn_hold), len(data.test_images))
+    real = data.test_images[:n]
+    return {
+        "domain_accuracy_unrefined_pct": float(domain_classifier_accuracy(real, data.syn_hold[:n], seed=cfg.seed, device=device)),
+        "domain_accuracy_oracle_pct": float(domain_classifier_accuracy(real, oracle_hold[:n], seed=cfg.seed, device=device)),
+    }

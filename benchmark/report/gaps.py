@@ -1,0 +1,40 @@
+"""The gap table: how much of a known domain gap each refiner closes, paired by seed.
+
+Each run with an oracle (harness/gap.py) records, per estimator, the error of the same estimator trained on the
+unrefined synthetic images, on the refined ones and on labelled images of the test domain (the oracle). The
+table gives their means over seeds and the mean of the per-seed gap closed (%), with a t interval over seeds:
+the share of the unrefined-to-oracle gap that refining closed, 100% being as good as the test domain's labels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+GAP_COLUMN = "gap_closed_pct"
+ERROR_COLUMNS = {"unrefined (deg)": "unrefined_error_deg", "refined (deg)": "mean_angular_error_deg",
+                 "oracle (deg)": "oracle_error_deg"}
+
+
+def has_gaps(records: pd.DataFrame) -> bool:
+    return GAP_COLUMN in records and records[GAP_COLUMN].notna().any()
+
+
+def gap_frame(methods: pd.DataFrame, group_keys: list[str], level: float = 0.95) -> pd.DataFrame:
+    """One row per group of method records that carry a gap: seeds, mean errors, gap closed with its interval."""
+    rows = []
+    for group, part in methods[methods[GAP_COLUMN].notna()].groupby(group_keys, sort=True, dropna=False):
+        row = dict(zip(group_keys, group if isinstance(group, tuple) else (group,)))
+        row["seeds"] = int(part["seed"].nunique())
+        for label, column in ERROR_COLUMNS.items():
+            row[label] = float(part[column].astype(float).mean())
+        closed = part[GAP_COLUMN].astype(float)
+        row["gap closed (%)"] = float(closed.mean())
+        if len(closed) > 1:
+            half = float(stats.t.ppf(0.5 + level / 2, len(closed) - 1) * closed.std(ddof=1) / np.sqrt(len(closed)))
+            row["CI low"], row["CI high"] = row["gap closed (%)"] - half, row["gap closed (%)"] + half
+        else:
+            row["CI low"], row["CI high"] = np.nan, np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
