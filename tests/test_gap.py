@@ -1,0 +1,112 @@
+"""Known-truth gaps: the gap-closed formula, the oracle a simulator stand-in gets, a tiny run with its oracle
+rows and gap table, and runs on real data that measure what they did before oracles existed."""
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from gazebench.cli.main import cli
+from gazebench.data import open_source
+from gazebench.harness import records
+from gazebench.harness.config import NO_ORACLE, RunConfig, auto_oracle, settings_hash
+from gazebench.harness.gap import gap_closed_pct
+from gazebench.report.gaps import gap_frame
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = ["--estimator", "knn", "--set", "run.n_synthetic=400", "--set", "run.n_test=120", "--set", "run.n_realism=40",
+        "--set", "run.n_probe=200", "--no-calibration", "--no-references"]
+
+
+def test_gap_closed_is_the_share_of_the_unrefined_to_oracle_gap():
+    assert gap_closed_pct(20.0, 20.0, 10.0) == 0.0
+    assert gap_closed_pct(20.0, 10.0, 10.0) == 100.0
+    assert gap_closed_pct(20.0, 14.0, 10.0) == pytest.approx(60.0)
+    assert gap_closed_pct(20.0, 25.0, 10.0) == pytest.approx(-50.0)  # a refiner that hurts closes a negative share
+    assert math.isnan(gap_closed_pct(10.0, 9.0, 12.0))  # the oracle is no better: no gap to close
+
+
+def test_gap_styles_keep_the_labels_and_change_what_they_say():
+    default, appearance, shape = (open_source(f"sim?n=64&seed=3&style={s}").read(np.arange(64))
+                                  for s in ("default", "appearance", "shape"))
+    assert np.array_equal(default.gaze, appearance.gaze) and np.array_equal(default.gaze, shape.gaze)
+    assert not np.array_equal(default.images, appearance.images) and not np.array_equal(default.images, shape.images)
+    assert open_source("sim?style=appearance").is_stand_in and not open_source("sim").is_stand_in
+
+
+def test_a_stand_in_gets_an_oracle_of_its_own_style_and_real_data_none():
+    assert auto_oracle("sim?style=combined&seed=100000&head=10") == "sim?style=combined&head=10&seed={oracle_seed}&n={n}"
+    assert auto_oracle("sim?n=100") is None and auto_oracle("npz:dev.npz") is None
+    resolved = RunConfig(real="sim?style=shape&seed=100000", seed=2).resolved()
+    assert resolved.oracle.startswith("sim?style=shape&seed=200002&n=")
+    assert RunConfig(real="sim?style=shape&seed=100000", oracle=NO_ORACLE).resolved().oracle is None
+    # Seeds of one setting share the oracle template, so they pool; turning the oracle off is another experiment.
+    a, b = RunConfig(real="sim?style=shape", seed=0), RunConfig(real="sim?style=shape", seed=1)
+    assert settings_hash(a) == settings_hash(b) != settings_hash(RunConfig(real="sim?style=shape", oracle=NO_ORACLE))
+
+
+def test_a_hash_without_an_oracle_is_what_it_was_before_oracles():
+    # Committed real-data runs from before oracles existed keep their folder hash, so new seeds still pool with them.
+    run_dir = sorted((REPO / "results" / "p00_cpu" / "runs").glob("*_seed*_*"))[0]
+    recorded = json.loads((run_dir / records.CONFIG_FILE).read_text())["run"]
+    fields = {f.name for f in dataclasses.fields(RunConfig)}
+    given = {k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items()
+             if k in fields and not k.startswith("n_") and k != "synthetic"}
+    config = RunConfig(**given)
+    assert config.resolved().oracle is None
+    assert settings_hash(config) == run_dir.name.rsplit("_", 1)[-1]
+
+
+@pytest.mark.slow
+def test_a_stand_in_run_reports_the_oracle_and_the_gap_closed(tmp_path):
+    result = CliRunner().invoke(cli, ["run", "--refiner", "histogram", "--real", "sim?style=appearance&seed=100000",
+                                      *TINY, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "gap closed" in result.output
+    (run_dir,) = records.find_run_dirs(tmp_path)
+    metrics = json.loads((run_dir / records.METRICS_FILE).read_text())
+    method = next(r for r in metrics if r["kind"] == "method")
+    oracle = next(r for r in metrics if r["kind"] == "oracle")
+    assert oracle["estimator"] == "knn" and oracle["refiner"] == "(oracle)" and "seed=200000" in oracle["oracle"]
+    assert method["oracle_error_deg"] == oracle["mean_angular_error_deg"]
+    assert method["gap_closed_pct"] == pytest.approx(gap_closed_pct(method["unrefined_error_deg"],
+                                                                   method["mean_angular_error_deg"], oracle["mean_angular_error_deg"]))
+    # The oracle reads its own domain far better than knn trained on the source does.
+    assert oracle["mean_angular_error_deg"] < method["unrefined_error_deg"]
+    assert 30.0 <= method["domain_accuracy_oracle_pct"] <= 70.0  # one domain against itself: near chance
+    table = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "gaps"])
+    assert table.exit_code == 0 and "| knn | histogram |" in table.output
+    methods = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "methods"])
+    assert "(oracle)" in methods.output
+
+
+@pytest.mark.slow
+def test_no_oracle_runs_as_before(tmp_path):
+    result = CliRunner().invoke(cli, ["run", "--refiner", "identity", "--real", "sim?style=appearance&seed=100000",
+                                      "--oracle", NO_ORACLE, *TINY, "--no-realism", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = records.find_run_dirs(tmp_path)
+    metrics = json.loads((run_dir / records.METRICS_FILE).read_text())
+    assert [r["kind"] for r in metrics] == ["method"] and "gap_closed_pct" not in metrics[0]
+    table = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "all"])
+    assert "Gap closed" not in table.output  # folders without an oracle print the tables they always did
+
+
+def test_gap_frame_pairs_seeds_and_gives_an_interval():
+    rows = [{"estimator": "cnn", "refiner": "simgan_local", "seed": s, "unrefined_error_deg": 20.0,
+             "mean_angular_error_deg": refined, "oracle_error_deg": 10.0, "gap_closed_pct": gap_closed_pct(20.0, refined, 10.0)}
+            for s, refined in enumerate([12.0, 14.0, 13.0])]
+    frame = gap_frame(pd.DataFrame(rows), ["estimator", "refiner"])
+    (row,) = frame.to_dict("records")
+    assert row["seeds"] == 3 and row["gap closed (%)"] == pytest.approx(70.0)
+    assert row["CI low"] < 70.0 < row["CI high"]
+
+
+def test_a_bad_oracle_is_one_sentence(tmp_path):
+    result = CliRunner().invoke(cli, ["run", "--refiner", "identity", "--oracle", "sim?n=10", *TINY, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--oracle" in result.output and "Traceback" not in result.output
