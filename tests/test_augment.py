@@ -1,4 +1,4 @@
-"""Photometric augmentation (benchmark/augment.py) changes appearance, never where the iris is."""
+"""Photometric augmentation (estimators/augment.py) changes appearance, never where the iris is."""
 
 import pytest
 import torch

@@ -1,4 +1,4 @@
-"""Few-shot calibration (benchmark/calibration.py): each correction removes what it claims to, per person."""
+"""Few-shot calibration (metrics/calibration.py): each correction removes what it claims to, per person."""
 
 import numpy as np
 import pytest

@@ -1,5 +1,5 @@
 """The leakage guard compares image content, not spec text: a test set that shares images with what the refiner
-learns or learnt from is refused however it is named (benchmark/fingerprints.py)."""
+learns or learnt from is refused however it is named (core/fingerprints.py)."""
 
 import shutil
 

@@ -1,4 +1,4 @@
-"""The gaze-estimator interface shared by the CNN (benchmark/gaze_cnn.py) and baselines/."""
+"""The gaze-estimator interface shared by the CNN (estimators/cnn.py) and baselines/."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ ESTIMATORS = Registry("estimator", "gazebench.estimators", "gazebench.estimators
 
 
 class FeatureEstimator(GazeEstimator):
-    """An estimator with a feature space: the realism probe (benchmark/run.py) measures Fréchet distances in it."""
+    """An estimator with a feature space: the realism probe (harness/stages.py) measures Fréchet distances in it."""
 
     @abstractmethod
     def features(self, images: torch.Tensor, *, device: torch.device) -> np.ndarray:

@@ -62,7 +62,7 @@ class GazeNet(nn.Module):
 class GazeCNN(FeatureEstimator):
     """Predicts a 3-D gaze vector with an L2 loss, reports pitch/yaw; Adam with a cosine learning-rate decay.
 
-    Optional batch norm and photometric augmentation (benchmark/augment.py); never geometric augmentation:
+    Optional batch norm and photometric augmentation (estimators/augment.py); never geometric augmentation:
     translating an eye crop by 2 px moves the apparent gaze by about 11 degrees.
     """
 

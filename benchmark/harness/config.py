@@ -74,7 +74,7 @@ class RunConfig:
     calibration_ks: tuple[int, ...] = CALIBRATION_KS
     calibration_draws: int = CALIBRATION_DRAWS
     # Single settings over the preset's, by component: "run" (sizes), the refiner's name, an estimator's name
-    # (benchmark/settings.py; `--set cnn.epochs=10`).
+    # (core/settings.py; `--set cnn.epochs=10`).
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: bool = True
 

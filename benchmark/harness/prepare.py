@@ -115,7 +115,7 @@ def _open_oracle(cfg: RunConfig, test: EyeSource, labelled: np.ndarray) -> EyeSo
 
 
 def _refuse_shared_images(cfg: RunConfig, real_images: torch.Tensor | None, test: EyeSource, labelled: np.ndarray) -> None:
-    """Refuse a test set that shares images, by content (benchmark/fingerprints.py), with what the refiner learns
+    """Refuse a test set that shares images, by content (core/fingerprints.py), with what the refiner learns
     from (--real, `real_images`) or learnt from (--refiner-checkpoint), whatever the specs say."""
     if not cfg.real_test and not cfg.refiner_checkpoint:
         return  # the test images are held out of --real by index: disjoint by construction

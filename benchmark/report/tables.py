@@ -247,7 +247,7 @@ def calibration_long(records: pd.DataFrame) -> pd.DataFrame:
 
 def calibration_table(records: pd.DataFrame) -> list[Table]:
     """Error after few-shot calibration with k eyes of the test person (k=0: none), and its paired difference
-    against identity at each k (benchmark/calibration.py)."""
+    against identity at each k (metrics/calibration.py)."""
     methods, kinds, ks = _calibrated_columns(records[records["kind"] == "method"])
     if not kinds:
         return [Table("Calibration (no run recorded calibrated errors)", pd.DataFrame(columns=["estimator", "refiner"]))]

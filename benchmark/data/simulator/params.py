@@ -39,7 +39,7 @@ def uniform(keys: torch.Tensor, streams: int | torch.Tensor) -> torch.Tensor:
     return (bits.to(torch.float64) + 0.5) / 2.0**32
 
 
-# Eye geometry per person, in mm and degrees (benchmark/simulator/eye3d.py turns it into pixels). Sources:
+# Eye geometry per person, in mm and degrees (data/simulator/eye3d.py turns it into pixels). Sources:
 # physiology for sizes (eyeball radius 11.5-12.5 mm; visible iris diameter 11.1-12.3 mm; palpebral fissure
 # 27-31 mm; kappa, optical axis about 5 deg temporal and 0-3 deg below the visual axis). The vertical
 # placement and lid openings ("fit") were fitted to the 144 unlabelled real eyes of mixed people by
