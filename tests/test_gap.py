@@ -43,8 +43,9 @@ def test_a_stand_in_gets_an_oracle_of_its_own_style_and_real_data_none():
     assert auto_oracle("sim?style=combined&seed=100000&head=10") == "sim?style=combined&head=10&seed={oracle_seed}&n={n}"
     assert auto_oracle("sim?n=100") is None and auto_oracle("npz:dev.npz") is None
     resolved = RunConfig(real="sim?style=shape&seed=100000", seed=2).resolved()
-    assert resolved.oracle.startswith("sim?style=shape&seed=200002&n=")
-    assert RunConfig(real="sim?style=shape&seed=100000", oracle=NO_ORACLE).resolved().oracle is None
+    assert resolved.oracle_spec().startswith("sim?style=shape&seed=200002&n=")
+    assert RunConfig(real="sim?style=shape&seed=100000", oracle=NO_ORACLE).resolved().oracle_spec() is None
+    assert resolved.resolved().oracle_spec() == resolved.oracle_spec()  # resolving twice changes nothing
     # Seeds of one setting share the oracle template, so they pool; turning the oracle off is another experiment.
     a, b = RunConfig(real="sim?style=shape", seed=0), RunConfig(real="sim?style=shape", seed=1)
     assert settings_hash(a) == settings_hash(b) != settings_hash(RunConfig(real="sim?style=shape", oracle=NO_ORACLE))
@@ -58,7 +59,7 @@ def test_a_hash_without_an_oracle_is_what_it_was_before_oracles():
     given = {k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items()
              if k in fields and not k.startswith("n_") and k != "synthetic"}
     config = RunConfig(**given)
-    assert config.resolved().oracle is None
+    assert config.resolved().oracle_spec() is None
     assert settings_hash(config) == run_dir.name.rsplit("_", 1)[-1]
 
 

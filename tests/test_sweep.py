@@ -95,8 +95,14 @@ def test_the_slurm_path_runs_through_submitits_local_executor(tmp_path):
     sweep.write_manifest(tmp_path, cells, "slurm", jobs)
     import submitit
 
-    for job_id in jobs.values():  # the submitted jobs, found again by id in the sweep folder as --status does
-        submitit.LocalJob(folder=tmp_path / sweep.SLURM_DIR, job_id=job_id).result()
+    # The submitted jobs, found again by id in the sweep folder as --status does. A job rebuilt from its id does not
+    # own the process, so its result() does not wait for it: wait for the result file first (a slow machine).
+    deadline = time.monotonic() + 300
+    for job_id in jobs.values():
+        job = submitit.LocalJob(folder=tmp_path / sweep.SLURM_DIR, job_id=job_id)
+        while not job.paths.result_pickle.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        job.result()
     states = sweep.status(tmp_path)
     assert set(states) == {"done"} and sorted(states["done"]) == sorted(jobs)
     assert list((tmp_path / sweep.SLURM_DIR).glob("*_log.out"))  # submitit's per-cell logs

@@ -111,9 +111,11 @@ class RunConfig:
             synthetic = template.format(n=sizes["n_synthetic"] + (sizes["n_realism"] if self.realism else 0), seed=self.seed)
         except (KeyError, IndexError, ValueError):
             raise UserInputError(f"--synthetic {template!r}: braces may only hold {{n}} or {{seed}}.") from None
-        n_oracle = sizes["n_synthetic"] + (sizes["n_realism"] if self.realism else 0)
-        return dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), synthetic=synthetic,
-                                   oracle=self._resolved_oracle(n_oracle), **sizes)
+        # The oracle stays a template (like the settings hash needs it); oracle_spec() fills it in where it is read.
+        resolved = dataclasses.replace(self, estimators=tuple(dict.fromkeys(self.estimators)), synthetic=synthetic,
+                                       oracle=self.oracle_template() or NO_ORACLE, **sizes)
+        resolved.oracle_spec()  # a bad template is one sentence now, before anything is written
+        return resolved
 
     def oracle_template(self) -> str | None:
         """The oracle spec as asked for (its {n}/{seed} template), or None when the run has no oracle."""
@@ -121,10 +123,12 @@ class RunConfig:
             return None
         return self.oracle if self.oracle is not None else auto_oracle(self.real_test or self.real)
 
-    def _resolved_oracle(self, n: int) -> str | None:
+    def oracle_spec(self) -> str | None:
+        """The oracle spec of a resolved config, {n} (training + held-out images) and {seed} filled in; or None."""
         template = self.oracle_template()
         if template is None:
             return None
+        n = self.n_synthetic + (self.n_realism if self.realism else 0)
         try:
             return template.format(n=n, seed=self.seed, oracle_seed=ORACLE_SEED_OFFSET + self.seed)
         except (KeyError, IndexError, ValueError):

@@ -97,15 +97,16 @@ def prepare(cfg: RunConfig) -> Inputs:
 
 def _open_oracle(cfg: RunConfig, test: EyeSource, labelled: np.ndarray) -> EyeSource | None:
     """The oracle source, labelled, large enough, and sharing no image with the test set (by content)."""
-    if cfg.oracle is None:
+    spec = cfg.oracle_spec()
+    if spec is None:
         return None
-    oracle = open_source(cfg.oracle)
+    oracle = open_source(spec)
     _require_labels(oracle, "--oracle", "(each estimator also trains on its labels)")
     needed = cfg.n_synthetic + (cfg.n_realism if cfg.realism else 0)
     if len(oracle) < needed:
         raise UserInputError(f"--oracle {oracle.name} holds {len(oracle)} images; this run needs {needed} (as many as "
                              "the synthetic training and held-out images).")
-    if not (cfg.oracle.startswith("sim") and test.name.startswith("sim")):  # seeds keep two simulator sets apart
+    if not (spec.startswith("sim") and test.name.startswith("sim")):  # seeds keep two simulator sets apart
         shared = fingerprints.shared(fingerprints.fingerprints(to_model_tensor(oracle.read(np.arange(len(oracle))).images)),
                                      fingerprints.fingerprints(to_model_tensor(test.read(labelled).images)))
         if shared:
