@@ -5,6 +5,7 @@ history buffer, a loss, numpy or a checkpoint) fails on a machine without a GPU 
 """
 
 import numpy as np
+import pytest
 import torch
 
 from gazebench.estimators import cnn as gaze_cnn
@@ -25,6 +26,7 @@ class CpuBf16:
         return torch.autocast("cpu", dtype=torch.bfloat16)
 
 
+@pytest.mark.slow
 def test_simgan_trains_saves_and_refines_under_bf16_autocast(monkeypatch, tmp_path):
     cpu_bf16 = CpuBf16()
     monkeypatch.setattr(simgan, "autocast", cpu_bf16)

@@ -67,6 +67,7 @@ def test_cnn_shapes_and_same_seed_same_numbers():
     assert model.config["steps_trained"] == 2 and model.config["flatten_size"] == 16 * 5 * 10
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name, overrides",
     [("cnn", {"epochs": 6, **TINY_CNN}), ("rf", {"n_estimators": 20}), ("knn", {})],

@@ -55,6 +55,7 @@ def test_a_test_set_sharing_images_with_the_refiners_is_refused(real_sets, tmp_p
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_options_reordered_or_other_people_of_one_root(real_sets, tmp_path):
     root = real_sets["root"]
     with pytest.raises(UserInputError, match="compared by image content"):
@@ -63,6 +64,7 @@ def test_options_reordered_or_other_people_of_one_root(real_sets, tmp_path):
     _run(tmp_path, refiner="gaussian", real=f"{root}?people=p01", real_test=f"{root}?people=p00")
 
 
+@pytest.mark.slow
 def test_a_checkpoint_is_refused_on_the_images_it_saw_under_any_name(real_sets, tmp_path):
     checkpoint = tmp_path / "gaussian"
     train_refiner_from_specs("gaussian", "sim?n=300", real_sets["npz"], checkpoint, device="cpu", progress=False)
@@ -73,6 +75,7 @@ def test_a_checkpoint_is_refused_on_the_images_it_saw_under_any_name(real_sets, 
     _run(tmp_path, refiner_checkpoint=str(checkpoint), real=real_sets["other"])  # other eyes: fine
 
 
+@pytest.mark.slow
 def test_the_refiner_a_run_trained_is_judged_by_the_images_it_saw(real_sets, tmp_path):
     run_dir = _run(tmp_path, refiner="gaussian", real=real_sets["npz"])
     # The same split of a copy holds out the very images the run held out: the refiner never saw them.
@@ -82,6 +85,7 @@ def test_the_refiner_a_run_trained_is_judged_by_the_images_it_saw(real_sets, tmp
         _run(tmp_path, refiner_checkpoint=str(run_dir / "refiner"), real=real_sets["copy"], split_seed=1)
 
 
+@pytest.mark.slow
 def test_a_checkpoint_without_fingerprints_needs_an_explicit_override_on_real_data(real_sets, tmp_path):
     checkpoint = tmp_path / "gaussian"
     train_refiner_from_specs("gaussian", "sim?n=300", real_sets["npz"], checkpoint, device="cpu", progress=False)

@@ -52,6 +52,7 @@ def test_mean_gaze_reference_averages_directions_not_angles():
     np.testing.assert_allclose(mean_gaze_reference(np.radians([[60.0, 0.0], [0.0, 60.0]])), [expected] * 2, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_real_label_ceiling_is_far_below_mean_gaze_on_p00(p00_dev):
     data = np.load(p00_dev)
     images, gaze = to_model_tensor(data["images"]), data["gaze"]

@@ -192,6 +192,7 @@ def done_runs(runs: Path) -> list[Path]:
     return [d for d in runs.glob("*") if (d / "done").exists()] if runs.exists() else []
 
 
+@pytest.mark.slow
 def test_the_listing_shows_built_ins_and_the_installed_plugin(plugin_path):
     result = bench(plugin_path, "refiners")
     assert result.returncode == 0, result.stderr
@@ -200,6 +201,7 @@ def test_the_listing_shows_built_ins_and_the_installed_plugin(plugin_path):
     assert re.search(r"refiner\s+simgan_local\s+gazebench\s+built in", result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("refiner", ["contrast", "contrast_refiner:ContrastRefiner"])
 def test_the_documented_example_runs_end_to_end(plugin_path, tmp_path, refiner):
     runs = tmp_path / "runs"
@@ -210,6 +212,7 @@ def test_the_documented_example_runs_end_to_end(plugin_path, tmp_path, refiner):
     assert (run / "refiner" / "config.json").is_file()
 
 
+@pytest.mark.slow
 def test_the_plugin_refines_through_refine_checkpoint_and_turing(plugin_path, tmp_path):
     ckpt = tmp_path / "ckpt"
     result = bench(plugin_path, "refine", "--refiner", "contrast_refiner:ContrastRefiner", "--synthetic", "sim?n=200",
@@ -263,6 +266,7 @@ def test_the_readme_table_is_the_registries_listing():
     assert "| source | `sim` | gazebench | built in |" in table
 
 
+@pytest.mark.slow
 def test_a_refiner_an_estimator_and_a_source_join_by_entry_point(three_plugins, tmp_path):
     result = bench(three_plugins, "list")
     assert result.returncode == 0, result.stderr
@@ -279,6 +283,7 @@ def test_a_refiner_an_estimator_and_a_source_join_by_entry_point(three_plugins, 
     assert result.returncode == 0 and "images:  5 grey 36x60" in result.stdout, result.stderr
 
 
+@pytest.mark.slow
 def test_a_checkpoint_imports_no_class_it_was_not_given(plugin_path, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(plugin_path))
     ckpt = tmp_path / "ckpt"

@@ -42,6 +42,7 @@ def _blob_images(n, seed, sharpness):
     return torch.as_tensor(images, dtype=torch.float32).clamp(-1, 1).unsqueeze(1)
 
 
+@pytest.mark.slow
 def test_domain_classifier_is_at_chance_on_one_distribution():
     accuracy = domain_classifier_accuracy(_blob_images(200, 0, 1.0), _blob_images(200, 1, 1.0), seed=0, device=CPU, steps=100)
     assert 35.0 <= accuracy <= 65.0

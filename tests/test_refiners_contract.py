@@ -17,6 +17,7 @@ def _images(seed: int, n: int = 12) -> torch.Tensor:
     return (torch.rand(n, 1, 35, 55, generator=gen) * 2 - 1).clamp(-1, 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REFINERS))
 def test_fit_save_load_refine_round_trip(name, tmp_path):
     synthetic, real = _images(0), _images(1) * 0.5

@@ -158,6 +158,7 @@ def test_gaussian_set_strength_and_size_mismatch():
         refiner.fit(x, torch.zeros(2, 1, 36, 60), device=torch.device("cpu"))
 
 
+@pytest.mark.slow
 def test_compile_is_for_cuda_unless_asked_for():
     cpu = torch.device("cpu")
     configured = SimGANLocalRefiner.from_preset("cpu", compile=True)

@@ -19,6 +19,7 @@ def eye_like(n, seed, noise):
     return (blobs + noise * torch.randn(blobs.shape, generator=gen)).clamp(-1, 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(n for n, cls in REFINERS.items() if cls.learns_weights))
 def test_short_training_refines_within_range_and_stays_close(name, tmp_path):
     synthetic, real = eye_like(48, 0, 0.0), eye_like(48, 1, 0.05)
@@ -39,6 +40,7 @@ def test_short_training_refines_within_range_and_stays_close(name, tmp_path):
     assert (tmp_path / CURVES_FILE).stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, monkeypatch):
     synthetic, real = eye_like(24, 0, 0.0), eye_like(24, 1, 0.3)
     settings = dict(TINY, pretrain_refiner_steps=2, pretrain_discriminator_steps=2, adversarial_steps=6, history_size=6, seed=5)
@@ -112,6 +114,7 @@ def _brightening(name, monkeypatch=None, flip=False):
     return (refiner.refine(synthetic, device=CPU).mean() - synthetic.mean()).item()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(n for n, cls in REFINERS.items() if cls.learns_weights))
 def test_the_refiner_learns_towards_real_and_a_flipped_target_does_not(name, monkeypatch):
     """The direction of the GAN: refined images move towards the real ones (brighter here). The same training

@@ -67,6 +67,7 @@ def test_ceiling_folds(tmp_path, monkeypatch):
     assert all(row["shuffled_folds_deg"] > 0 and row["grouped_folds_deg"] > 0 for row in out["by_seed"].values())
 
 
+@pytest.mark.slow
 def test_tune_cnn(tmp_path, monkeypatch):
     needs(P00)
     out = tmp_path / "tune_cnn.jsonl"

@@ -50,6 +50,7 @@ def finished_run(data, tmp_path_factory):
     return out, result.output
 
 
+@pytest.mark.slow
 def test_run_writes_every_file_and_prints_its_folder_last(finished_run):
     out, output = finished_run
     run_dir = records.find_run_dirs(out)[0]
@@ -80,6 +81,7 @@ def test_run_writes_every_file_and_prints_its_folder_last(finished_run):
     assert 0 <= knn["domain_accuracy_pct"] <= 100 and np.isfinite(knn["gaze_drift_mean_deg"])
 
 
+@pytest.mark.slow
 def test_test_and_refiner_images_are_disjoint(data, finished_run):
     run_dir = records.find_run_dirs(finished_run[0])[0]
     config, _ = records.read_run(run_dir)
@@ -104,6 +106,7 @@ def test_too_small_test_set_is_refused_before_writing(data, tmp_path):
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_interrupted_run_has_no_done_marker_and_tables_skip_it(data, finished_run, tmp_path, monkeypatch):
     shutil.copytree(finished_run[0], tmp_path, dirs_exist_ok=True)
 
@@ -124,6 +127,7 @@ def test_interrupted_run_has_no_done_marker_and_tables_skip_it(data, finished_ru
     assert any(crashed[0].name in w for w in warnings)
 
 
+@pytest.mark.slow
 def test_run_on_real_p00_dev(p00_dev, data, tmp_path):
     config = RunConfig(refiner="identity", estimators=("knn",), synthetic=data["synthetic"], real=f"npz:{p00_dev}",
                        n_synthetic=N_SYNTHETIC, device="cpu", out=str(tmp_path), references=False, realism=False,
@@ -137,6 +141,7 @@ def test_run_on_real_p00_dev(p00_dev, data, tmp_path):
     assert not any("STAND-IN" in m for m in messages)
 
 
+@pytest.mark.slow
 def test_default_real_domain_is_announced_as_a_stand_in(tmp_path):
     config = RunConfig(refiner="identity", estimators=("knn",), n_synthetic=N_SYNTHETIC, n_test=100, n_real=100,
                        device="cpu", out=str(tmp_path), references=False, realism=False, progress=False)

@@ -17,6 +17,7 @@ def _run(tmp_path, **settings) -> tuple[dict, list[dict]]:
     return records.read_run(run_dir)
 
 
+@pytest.mark.slow
 def test_a_simulated_person_with_a_known_offset_comes_back_corrected(tmp_path):
     # Two simulated people whose labels are turned 12 degrees in opposite yaw directions; the images do not show it.
     common = dict(synthetic="sim?n={n}&seed={seed}", n_synthetic=3000, references=False, calibration_ks=(1, 27))
@@ -53,6 +54,7 @@ def test_people_and_recording_days_of_an_mpiigaze_root(mpiigaze_root, tmp_path):
     assert list(h5_source.people([0, 3, 4, 7])) == ["p03", "p03", "p07", "p07"] and h5_source.recordings([0]) is None
 
 
+@pytest.mark.slow
 def test_multi_person_test_set_reports_each_person_and_their_mean(mpiigaze_root, tmp_path):
     config, rows = _run(tmp_path, synthetic="sim?n={n}&seed={seed}", n_synthetic=300, real=f"mpiigaze:{mpiigaze_root}",
                         calibration_ks=(1, 3))

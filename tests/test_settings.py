@@ -41,6 +41,7 @@ def test_bad_settings_are_one_sentence_and_exit_2(tmp_path, assignment, mentions
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_settings_reach_the_models_and_config_json_and_name_the_folder(tmp_path):
     out = tmp_path / "runs"
     for extra in ([], ["--set", "knn.n_neighbors=3", "--set", "run.n_synthetic=300"]):
@@ -56,6 +57,7 @@ def test_settings_reach_the_models_and_config_json_and_name_the_folder(tmp_path)
     assert sorted(d.name[-8:] for d in records.find_run_dirs(out)) == sorted([plain["settings_hash"], changed["settings_hash"]])
 
 
+@pytest.mark.slow
 def test_a_refiner_setting_reaches_the_refiner(tmp_path):
     result = CliRunner().invoke(cli, ["run", "--refiner", "fda", "--estimator", "knn", "--n-synthetic", "300", *TINY,
                                       "--set", "fda.betas=[0.01, 0.05]", "--out", str(tmp_path)])
@@ -71,6 +73,7 @@ def test_a_checkpoint_takes_no_refiner_settings(tmp_path):
         RunConfig(refiner_checkpoint=str(tmp_path), settings={"simgan_local": {"lr": 1.0}}).resolved()
 
 
+@pytest.mark.slow
 def test_the_standard_preset_runs_end_to_end_at_tiny_sizes(tmp_path):
     """The reference protocol's own settings (half-width CNN, 600-step SimGAN) with its sizes cut by --set."""
     tiny = ["run.n_synthetic=256", "run.n_probe=256", "run.n_realism=40", "run.n_test=200", "cnn.epochs=1",

@@ -212,6 +212,7 @@ def test_people_option_fixes_appearance_per_person():
     assert within < across / 3
 
 
+@pytest.mark.slow
 def test_pca_ridge_on_5000_renders_predicts_held_out_gaze_within_3_degrees():
     """Like the per-person real reference (PCA + ridge on p00: about 3 deg): one simulated person."""
     source = open_source("sim?n=6000&seed=7&people=1")

@@ -37,6 +37,7 @@ def test_seeds_and_cells():
     assert cells[0][0].digest == cells[1][0].digest != cells[2][0].digest  # seeds share a setting, refiners do not
 
 
+@pytest.mark.slow
 def test_a_sweep_runs_each_cell_once_and_a_second_start_runs_nothing(tmp_path):
     result = _sweep(tmp_path, "--refiner", "identity,gaussian", "--seeds", "0-1")
     assert result.exit_code == 0, result.output
@@ -54,6 +55,7 @@ def test_a_sweep_runs_each_cell_once_and_a_second_start_runs_nothing(tmp_path):
     assert table.exit_code == 0 and "gaussian" in table.output
 
 
+@pytest.mark.slow
 def test_a_failed_cell_is_reported_and_does_not_stop_the_others(tmp_path):
     result = _sweep(tmp_path, "--refiner", "identity,no_such_refiner", "--seeds", "0")
     assert result.exit_code == 2
@@ -65,6 +67,7 @@ def test_a_failed_cell_is_reported_and_does_not_stop_the_others(tmp_path):
     assert "done: 1" in status and "failed: 1" in status
 
 
+@pytest.mark.slow
 def test_a_killed_sweep_started_again_finishes_only_what_is_missing(tmp_path):
     args = [sys.executable, "-m", "gazebench.cli.main", "sweep", *TINY, "--refiner", "identity", "--seeds", "0-2",
             "--out", str(tmp_path)]
@@ -85,6 +88,7 @@ def test_a_killed_sweep_started_again_finishes_only_what_is_missing(tmp_path):
     assert done_before < done_after and len(done_after) == 3  # the finished cells were not run again
 
 
+@pytest.mark.slow
 def test_the_slurm_path_runs_through_submitits_local_executor(tmp_path):
     base = RunConfig(estimators=("knn",), n_synthetic=300, realism=False, references=False, calibration=False,
                      out=str(tmp_path))

@@ -192,6 +192,7 @@ def test_paired_table_pairs_by_seed_and_marks_resolved_differences(tmp_path):
     assert two.loc["fda", "CI high"] < 0 and two.loc["fda", "resolved"] == "too few seeds"
 
 
+@pytest.mark.slow
 def test_two_runs_differing_by_one_set_are_two_rows_with_that_setting_as_a_column(tmp_path):
     """Same seed, same everything but knn.n_neighbors: both rows, never the newer alone; an old-format run (no
     settings in its records) in the same folder still reads and groups as before."""
