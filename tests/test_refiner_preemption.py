@@ -2,6 +2,7 @@
 is saved, the job stops with one line, and --resume ends with the weights of an uninterrupted run."""
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -58,6 +59,11 @@ def test_a_stop_signal_saves_the_current_step_and_resume_equals_an_uninterrupted
     assert resumed.step == whole.step == 10
     _same_weights(resumed, whole)
     assert [row["step"] for row in read_log(tmp_path / "run" / LOG_FILE)] == list(range(1, 11))
+
+
+def test_preempted_reads_as_its_message_and_survives_a_process_boundary():
+    exc = pickle.loads(pickle.dumps(Preempted("stopped at step 6.", signal.SIGTERM)))
+    assert str(exc) == "stopped at step 6." and exc.signum == signal.SIGTERM
 
 
 def test_without_a_checkpoint_folder_signals_are_left_alone(monkeypatch):

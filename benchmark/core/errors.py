@@ -13,5 +13,8 @@ class Preempted(Exception):
     it can resume from; the message says where. The CLI prints it as one line and exits 128 + the signal."""
 
     def __init__(self, message: str, signum: int):
-        super().__init__(message)
+        super().__init__(message, signum)  # both in args: it pickles back from a sweep's worker process
         self.signum = signum
+
+    def __str__(self) -> str:
+        return str(self.args[0])
