@@ -116,3 +116,11 @@ def test_bench_refine_stopped_by_sigterm_resumes_to_the_uninterrupted_weights(tm
                              seed=3, progress=False, **sizes)
     _same_weights(load_refiner(out), load_refiner(tmp_path / "whole"))
     assert [row["step"] for row in read_log(out / LOG_FILE)] == list(range(1, stopped_at + 4))
+
+
+def test_bench_refine_set_names_its_own_refiner_and_checks_the_value():
+    base = ["refine", "--refiner", "simgan_local", "--synthetic", "npz:none.npz", "--real", "npz:none.npz", "--out", "unused"]
+    other = CliRunner().invoke(cli, [*base, "--set", "cnn.epochs=3"])
+    assert other.exit_code == 2 and "write --set simgan_local.KEY=VALUE" in other.output
+    bad = CliRunner().invoke(cli, [*base, "--set", "simgan_local.batch_size=-1"])
+    assert bad.exit_code == 2 and "out of range" in bad.output and "Traceback" not in bad.output
