@@ -124,3 +124,17 @@ def test_bench_refine_set_names_its_own_refiner_and_checks_the_value():
     assert other.exit_code == 2 and "write --set simgan_local.KEY=VALUE" in other.output
     bad = CliRunner().invoke(cli, [*base, "--set", "simgan_local.batch_size=-1"])
     assert bad.exit_code == 2 and "out of range" in bad.output and "Traceback" not in bad.output
+
+
+def test_bench_refine_resume_from_a_truncated_checkpoint_is_one_sentence(tmp_path):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "eyes.npz", images=rng.integers(0, 256, size=(16, 36, 60), dtype=np.uint8), gaze=np.zeros((16, 2), np.float32))
+    out = tmp_path / "run"
+    sizes = dict(refiner_channels=8, refiner_blocks=1, batch_size=8)
+    create_refiner("simgan_local", **sizes).save(out)
+    whole = (out / "checkpoint.pt").read_bytes()
+    (out / "checkpoint.pt").write_bytes(whole[: len(whole) // 2])  # what a write cut short would leave without the rename
+    result = CliRunner().invoke(cli, ["refine", "--refiner", "simgan_local", "--synthetic", f"npz:{tmp_path / 'eyes.npz'}",
+                                      "--real", f"npz:{tmp_path / 'eyes.npz'}", "--out", str(out), "--device", "cpu", "--resume",
+                                      *[f"--set=simgan_local.{k}={v}" for k, v in sizes.items()]])
+    assert result.exit_code == 2 and "not a readable checkpoint" in result.output and "Traceback" not in result.output
