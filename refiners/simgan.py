@@ -20,9 +20,10 @@ from tqdm.auto import tqdm
 
 from gazebench.core.atomic import write_atomic
 from gazebench.core.device import autocast
-from gazebench.core.errors import UserInputError
+from gazebench.core.errors import Preempted, UserInputError
 from gazebench.core.grids import save_comparison_grid
 from gazebench.core.images import to_uint8
+from gazebench.core.signals import StopRequests
 from gazebench.refiners.base import (
     CONFIG_FILE,
     Refiner,
@@ -219,6 +220,20 @@ class SimGANRefiner(Refiner):
         grid_inputs = synthetic[:GRID_IMAGES]
         curves = TrainingLog(Path(out_dir), self.step) if out_dir is not None else None
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not progress, desc=self.name, unit="step")
+        # With a checkpoint folder, SIGTERM/SIGUSR1 (SLURM preemption, time limit) end the current step, save it
+        # and raise Preempted; `--resume` continues from that step as if nothing had happened.
+        stops = StopRequests()
+        with stops if out_dir is not None else contextlib.nullcontext():
+            self._fit_steps(synthetic, real, grid_inputs, curves, bar, stops)
+            if out_dir is not None:
+                self.save(Path(out_dir))
+        if stops.received is not None:
+            raise Preempted(f"{stops.name} received: {self.name} training stopped after step {self.step} of {self.total_steps} "
+                            f"with its checkpoint saved in {out_dir}.", stops.received)
+
+    def _fit_steps(self, synthetic, real, grid_inputs, curves: TrainingLog | None, bar, stops: StopRequests) -> None:
+        """fit's loop: steps until the last one or a stop request, with curves, checkpoints and grids."""
+        cfg, out_dir = self._config, None if curves is None else curves.out_dir
         last = time.perf_counter()
         try:
             while self.step < self.total_steps:
@@ -236,12 +251,12 @@ class SimGANRefiner(Refiner):
                         self.save(Path(out_dir))  # the final state is saved once, after the loop
                     if self.step % cfg.grid_every == 0 or self.step == self.total_steps:
                         self._save_grid(Path(out_dir), grid_inputs)
+                if stops.received is not None:
+                    break  # fit saves this step's checkpoint
         finally:  # an interrupted training keeps the curves of the steps it ran
             bar.close()
             if curves is not None:
                 curves.close(f"{self.name}: losses and discriminator accuracy per step")
-        if out_dir is not None:
-            self.save(Path(out_dir))
 
     def train_step(self, synthetic: torch.Tensor, real: torch.Tensor) -> dict[str, Any]:
         """One step of the current phase; returns its losses, accuracies and the number of images it processed."""

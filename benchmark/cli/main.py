@@ -7,11 +7,12 @@ import sys
 import click
 
 from gazebench.cli import data_cmd, list_cmd, perf_cmd, refine_cmd, run_cmd, sweep_cmd, table_cmd, turing_cmd
-from gazebench.core.errors import UserInputError
+from gazebench.core.errors import Preempted, UserInputError
 
 
 class BenchGroup(click.Group):
-    """A click group that reports UserInputError as one sentence and exit status 2, no traceback."""
+    """A click group that reports UserInputError as one sentence and exit status 2, no traceback; a job stopped by
+    SIGTERM/SIGUSR1 after saving what it can resume from, as one line and exit status 128 + the signal."""
 
     def invoke(self, ctx):
         try:
@@ -19,6 +20,9 @@ class BenchGroup(click.Group):
         except UserInputError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except Preempted as exc:
+            click.echo(f"stopped: {exc}", err=True)
+            sys.exit(128 + exc.signum)
         except KeyboardInterrupt:
             click.echo("interrupted; completed work is kept (resume where the command supports --resume).", err=True)
             sys.exit(130)

@@ -2,6 +2,8 @@
 
 import click
 
+from gazebench.core.errors import Preempted, UserInputError
+from gazebench.core.settings import parse_assignments
 from gazebench.harness.refine import train_refiner_from_specs
 from gazebench.refiners.registry import REFINERS
 
@@ -17,10 +19,24 @@ from gazebench.refiners.registry import REFINERS
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--n-synthetic", type=int, default=None, help="Use this many synthetic images (seeded draw); default all.")
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
-def command(refiner, synthetic, real, out_dir, steps, preset, device, seed, n_synthetic, resume):
-    """Train a refiner and save weights, config, optimiser state and history buffer to --out."""
-    train_refiner_from_specs(
-        refiner, synthetic, real, out_dir,
-        steps=steps, preset=preset, device=device, seed=seed, n_synthetic=n_synthetic, resume=resume,
-    )
+@click.option("--set", "assignments", multiple=True, metavar="REFINER.KEY=VALUE",
+              help="Override one of the refiner's preset settings (repeatable), e.g. simgan_local.batch_size=16.")
+def command(refiner, synthetic, real, out_dir, steps, preset, device, seed, n_synthetic, resume, assignments):
+    """Train a refiner and save weights, config, optimiser state and history buffer to --out.
+
+    SIGTERM or SIGUSR1 (SLURM's preemption and time limit) stop it after the current step with a checkpoint
+    (exit status 128 + the signal); the same command with --resume continues from there.
+    """
+    settings = parse_assignments(assignments)
+    others = sorted(set(settings) - {refiner})
+    if others:
+        raise UserInputError(f"--set {others[0]}.KEY: bench refine trains '{refiner}' only; write --set {refiner}.KEY=VALUE.")
+    try:
+        train_refiner_from_specs(
+            refiner, synthetic, real, out_dir,
+            steps=steps, preset=preset, device=device, seed=seed, n_synthetic=n_synthetic, resume=resume,
+            **settings.get(refiner, {}),
+        )
+    except Preempted as exc:
+        raise Preempted(f"{exc} Run the same `bench refine` command with --resume to continue.", exc.signum) from None
     click.echo(f"saved refiner '{refiner}' to {out_dir}")

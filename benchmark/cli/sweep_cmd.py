@@ -34,7 +34,7 @@ def _names(text: str) -> list[str]:
 @click.option("--gpus", type=int, default=0, show_default=True, help="slurm: GPUs per cell.")
 @click.option("--array-parallelism", type=int, default=32, show_default=True, help="slurm: cells running at once.")
 @click.option("--status", "status_dir", type=click.Path(file_okay=False), default=None,
-              help="Show what is pending, running, done and failed in this sweep folder, and exit.")
+              help="Show what is pending, held (running, and by whom), done and failed in this sweep folder, and exit.")
 def command(refiners, estimators, seeds, grid_items, out, launcher, workers, partition, time_min, cpus, gpus, array_parallelism,
             status_dir, **options):
     """Run a grid of refiners x seeds (x --grid settings); cells already done with the same settings are skipped.
@@ -43,19 +43,22 @@ def command(refiners, estimators, seeds, grid_items, out, launcher, workers, par
     sweep's folder like any folder of runs.
     """
     if status_dir:
-        for state, keys in sorted(sweep.status(Path(status_dir)).items()):
+        by_state = sweep.status(Path(status_dir))
+        holders = sweep.held_by(Path(status_dir), by_state.get("held", []))
+        for state, keys in sorted(by_state.items()):
             click.echo(f"{state}: {len(keys)}")
             for key in sorted(keys):
-                click.echo(f"  {key}")
+                click.echo(f"  {key}" + (f"  ({holders[key]})" if key in holders else ""))
         return
     if not out:
         raise UserInputError("bench sweep needs --out DIR, the folder that keeps the sweep's runs and logs.")
     out_dir = Path(out)
     base = config_from_options(estimators=_names(estimators), out=str(out_dir), **options)
     cells = grid.expand_grid(base, _names(refiners), sweep.parse_seeds(seeds), grid_items)
-    states = sweep.cell_states(out_dir, [cell for cell, _ in cells])
-    todo = [(cell, config) for cell, config in cells if states[cell.key] != "done"]
-    click.echo(f"{len(cells)} cells: {len(cells) - len(todo)} done, {len(todo)} to run ({launcher}).")
+    todo, states = sweep.select(out_dir, cells)
+    held = sum(state == "held" for state in states.values())
+    click.echo(f"{len(cells)} cells: {len(cells) - len(todo) - held} done, {len(todo)} to run ({launcher})."
+               + (f" {held} held by another sweep, skipped (`bench sweep --status {out_dir}` shows by whom)." if held else ""))
     if launcher == "local":
         sweep.write_manifest(out_dir, cells, launcher)
         n_workers = workers or sweep.local_workers(base.preset)

@@ -5,7 +5,8 @@ A cell is one run because a run trains its refiner once and every estimator read
 A cell counts as done when a run folder under the sweep's folder carries its refiner, seed and settings hash
 (records.new_run_dir names folders so) and a `done` marker; a started sweep skips those, so a sweep killed
 mid-way and started again finishes only what is missing. A failed cell writes `failed/<cell>.txt` with its
-error and does not stop the others; it is retried on the next start.
+error and does not stop the others; it is retried on the next start. The process running a cell claims it
+(harness/claims.py, a lock its death releases), so a second sweep into the same folder runs only the others.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tqdm.auto import tqdm
 
 from gazebench.core.errors import UserInputError
 from gazebench.core.presets import preset_section
-from gazebench.harness import records
+from gazebench.harness import claims, records
 from gazebench.harness.run import RunConfig, run_benchmark, settings_hash
 
 MANIFEST = "sweep.json"
@@ -92,13 +93,16 @@ def _run_dirs_by_tag(out: Path) -> dict[str, list[Path]]:
 
 
 def cell_states(out: Path, cells: list[Cell]) -> dict[str, str]:
-    """done | failed | started (a folder without `done`: running, or killed) | pending, per cell key."""
+    """done | held (claimed by a live process: running) | failed | started (a folder without `done`: killed, or
+    running in a process that claims nothing) | pending, per cell key."""
     by_tag = _run_dirs_by_tag(out) if out.is_dir() else {}
     states = {}
     for cell in cells:
         dirs = by_tag.get(cell.folder_tag, [])
         if any(records.is_done(d) for d in dirs):
             states[cell.key] = "done"
+        elif claims.holder(out, cell.key) is not None:
+            states[cell.key] = "held"
         elif (out / FAILED_DIR / f"{cell.key}.txt").is_file():
             states[cell.key] = "failed"
         elif dirs:
@@ -108,8 +112,35 @@ def cell_states(out: Path, cells: list[Cell]) -> dict[str, str]:
     return states
 
 
-def run_cell(config: RunConfig, key: str, threads: int) -> str:
-    """One cell in its own process: a `bench run`, its log in logs/, a failure recorded in failed/."""
+def select(out: Path, cells: list[tuple[Cell, RunConfig]]) -> tuple[list[tuple[Cell, RunConfig]], dict[str, str]]:
+    """The cells to run (neither done nor held by a live process) and every cell's state."""
+    states = cell_states(out, [cell for cell, _ in cells])
+    return [(cell, config) for cell, config in cells if states[cell.key] not in ("done", "held")], states
+
+
+def held_by(out: Path, keys: list[str]) -> dict[str, str]:
+    """'held by HOST pid PID since TIME' for each of `keys` still held (for --status)."""
+    infos = {key: claims.holder(out, key) for key in keys}
+    return {key: claims.describe(info) for key, info in infos.items() if info is not None}
+
+
+def run_cell(config: RunConfig, key: str, threads: int) -> str | None:
+    """One cell in its own process: a `bench run`, its log in logs/, a failure recorded in failed/.
+
+    The cell is claimed for as long as it runs; None (nothing run) when another process holds it or finished it
+    since the sweep chose its cells."""
+    out = Path(config.out)
+    claim = claims.try_claim(out, key)
+    if claim is None:
+        return None
+    with claim:
+        cell = Cell(config.refiner, config.seed, settings_hash(config))
+        if cell_states(out, [cell])[cell.key] == "done":  # checked before "held": our own claim reads as held
+            return None
+        return _run_claimed(config, key, threads)
+
+
+def _run_claimed(config: RunConfig, key: str, threads: int) -> str:
     out = Path(config.out)
     torch.set_num_threads(threads)
     failed = out / FAILED_DIR / f"{key}.txt"
@@ -175,7 +206,7 @@ def status(out: Path) -> dict[str, list[str]]:
     cells = [Cell(c["refiner"], c["seed"], c["settings_hash"]) for c in manifest["cells"]]
     states = cell_states(Path(out), cells)
     jobs = manifest.get("jobs", {})
-    if jobs:  # a started or pending SLURM cell may be queued or running: ask the scheduler
+    if jobs:  # a started or pending SLURM cell may be queued or running (a held one runs): ask the scheduler
         import submitit
 
         for key, job_id in jobs.items():
@@ -199,7 +230,8 @@ def run_local(cells: list[tuple[Cell, RunConfig]], workers: int, threads: int,
         for future in as_completed(futures):
             cell = futures[future]
             try:
-                future.result()
+                if future.result() is None:
+                    echo(f"cell {cell.key} was claimed or finished by another sweep since this one started; skipped")
             except Exception as exc:  # noqa: BLE001 - one failed cell never stops the others
                 failures[cell.key] = f"{type(exc).__name__}: {exc}"
                 echo(f"cell {cell.key} failed: {failures[cell.key]} (log: logs/{cell.key}.log)")
