@@ -16,6 +16,6 @@ SEEDS="${1:-0-4}"
 BENCH="python -m gazebench.cli.main"  # this checkout's code, even where another checkout is pip-installed
 for GAP in appearance shape combined; do
   $BENCH sweep --preset standard --refiner identity,gaussian,fda,histogram,simgan_global,simgan_local \
-    --estimator cnn,rf,knn --seeds "$SEEDS" --real "sim?style=$GAP&seed=100000" --out "results/controlled/runs_$GAP"
-  $BENCH table "results/controlled/runs_$GAP" --table all > "results/controlled/tables_$GAP.md"
+    --estimator cnn,rf,knn --seeds "$SEEDS" --real "sim?style=$GAP&seed=100000" --out "results/controlled/runs/$GAP"
+  $BENCH table "results/controlled/runs/$GAP" --table all > "results/controlled/tables_$GAP.md"
 done
