@@ -12,12 +12,12 @@ import torch
 
 from gazebench.core.atomic import write_atomic
 from gazebench.core.errors import UserInputError
-from gazebench.core.presets import class_preset
+from gazebench.core.presets import PresetSized
 from gazebench.core.registry import Registry, class_path
 from gazebench.core.settings import checked
 
 
-class Refiner(ABC):
+class Refiner(PresetSized, ABC):
     """Maps synthetic images to refined ones of the same shape, keeping the gaze.
 
     Images are float32 tensors N x 1 x H x W in [-1, 1] (gazebench.core.images). A refiner never sees labels:
@@ -31,18 +31,6 @@ class Refiner(ABC):
     #: True for refiners that learn network weights by gradient steps (minutes to hours; `bench refine`);
     #: False for those whose fit is a quick statistic of the real images (gaussian, fda, histogram).
     learns_weights: ClassVar[bool] = False
-    #: Overrides that make the refiner fit in about a second, for the contract tests (tests/test_refiners_contract.py).
-    TINY_SETTINGS: ClassVar[dict[str, Any]] = {}
-    #: The section of gazebench/presets/*.toml that sizes a built-in; None: the class's own PRESETS (plugins).
-    PRESET_SECTION: ClassVar[str | None] = None
-    #: The allowed values of text settings, checked with every --set (gazebench.core.settings).
-    CHOICES: ClassVar[dict[str, tuple]] = {}
-
-    @classmethod
-    def preset_settings(cls, preset: str) -> dict[str, Any]:
-        """This refiner's settings in a preset (gazebench.core.presets.class_preset)."""
-        return class_preset(cls, preset)
-
     @abstractmethod
     def fit(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from gazebench.core.errors import UserInputError
 
@@ -117,3 +117,20 @@ def class_preset(cls: type, preset: str) -> dict[str, Any]:
         raise UserInputError(f"Unknown preset '{preset}' for '{getattr(cls, 'name', cls.__name__)}'; "
                              f"expected one of {', '.join(presets)}.")
     return dict(presets[preset])
+
+
+class PresetSized:
+    """What refiners and estimators share about their settings: where a preset sizes them, which text values are
+    allowed, and the overrides that make them quick for the contract tests. Mixed into both interfaces."""
+
+    #: Overrides that make fit take about a second, for the contract tests.
+    TINY_SETTINGS: ClassVar[dict[str, Any]] = {}
+    #: A built-in's section of gazebench/presets/*.toml; None: the class's own PRESETS dict (plugins).
+    PRESET_SECTION: ClassVar[str | None] = None
+    #: The allowed values of text settings, checked with every --set (gazebench.core.settings).
+    CHOICES: ClassVar[dict[str, tuple]] = {}
+
+    @classmethod
+    def preset_settings(cls, preset: str) -> dict[str, Any]:
+        """This component's settings in a preset (class_preset)."""
+        return class_preset(cls, preset)

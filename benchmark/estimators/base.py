@@ -8,11 +8,11 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from gazebench.core.presets import class_preset
+from gazebench.core.presets import PresetSized
 from gazebench.core.registry import Registry
 
 
-class GazeEstimator(ABC):
+class GazeEstimator(PresetSized, ABC):
     """Trained on images with gaze labels, predicts (pitch, yaw) radians for new images.
 
     Images are float32 tensors N x 1 x H x W in [-1, 1] (gazebench.core.images); labels float32 (N, 2).
@@ -22,18 +22,6 @@ class GazeEstimator(ABC):
     #: Settings per preset name (a plugin's); overrides may only change settings a preset defines.
     PRESETS: ClassVar[dict[str, dict[str, Any]]]
     REQUIRED_CLASS_ATTRIBUTES: ClassVar[dict[str, type]] = {"name": str, "PRESETS": dict}  # checked for plugins
-    #: Overrides that make fit take about a second, for the contract tests (tests/test_estimators.py).
-    TINY_SETTINGS: ClassVar[dict[str, Any]] = {}
-    #: A built-in's section of gazebench/presets/*.toml, which replaces PRESETS; None for plugins.
-    PRESET_SECTION: ClassVar[str | None] = None
-    #: The allowed values of text settings, checked with every --set (gazebench.core.settings).
-    CHOICES: ClassVar[dict[str, tuple]] = {}
-
-    @classmethod
-    def preset_settings(cls, preset: str) -> dict[str, Any]:
-        """This estimator's settings in a preset (gazebench.core.presets.class_preset)."""
-        return class_preset(cls, preset)
-
     def __init__(self, *, preset: str = "cpu", seed: int = 0, **overrides: Any):
         defaults = self.preset_settings(preset)
         unknown = set(overrides) - set(defaults)

@@ -79,18 +79,23 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
         log(f"  {name}: unrefined {unrefined_error:.2f}, {refined.refiner.name} {record['mean_angular_error_deg']:.2f}, "
             f"oracle {oracle_error:.2f} deg: gap closed {closed:.0f}%")
     if cfg.realism and n_hold:
-        floor = _realism_floor(cfg, data, oracle_images[cfg.n_synthetic:], device, log)
+        # Identity's realism stage already measured its unrefined images against these test images.
+        known = method_records[0].get("domain_accuracy_pct") if refined.refiner.name == UNREFINED_REFINER else None
+        floor = _realism_floor(cfg, data, oracle_images[cfg.n_synthetic:], device, log, unrefined_pct=known)
         for record in method_records:
             record.update(floor)
     return oracle_records
 
 
-def _realism_floor(cfg: RunConfig, data: Data, oracle_hold: torch.Tensor, device, log) -> dict[str, Any]:
+def _realism_floor(cfg: RunConfig, data: Data, oracle_hold: torch.Tensor, device, log,
+                   unrefined_pct: float | None = None) -> dict[str, Any]:
     """The realism stage's classifier on unrefined and on oracle images against the same held-out test images."""
     log("realism floor: the domain classifier on oracle and on unrefined images against the test images")
     n = min(len(oracle_hold), len(data.syn_hold), len(data.test_images))
     real = data.test_images[:n]
+    if unrefined_pct is None:
+        unrefined_pct = domain_classifier_accuracy(real, data.syn_hold[:n], seed=cfg.seed, device=device)
     return {
-        "domain_accuracy_unrefined_pct": float(domain_classifier_accuracy(real, data.syn_hold[:n], seed=cfg.seed, device=device)),
+        "domain_accuracy_unrefined_pct": float(unrefined_pct),
         "domain_accuracy_oracle_pct": float(domain_classifier_accuracy(real, oracle_hold[:n], seed=cfg.seed, device=device)),
     }

@@ -113,7 +113,7 @@ def method_table(records: pd.DataFrame) -> Table:
         table = pd.concat([table, ref_table], ignore_index=True)
     # Oracle rows (harness/gap.py): each estimator trained on labelled images of the test domain, the best any
     # refiner could hope to reach with the same budget.
-    oracles = records[records["kind"] == "oracle"] if "kind" in records else records.iloc[:0]
+    oracles = records[records["kind"] == "oracle"]
     if not oracles.empty:
         table = pd.concat([table, _aggregate(oracles, ["real_test", "estimator", "refiner", "n_train"],
                                              {"mean error (deg)": "mean_angular_error_deg"})], ignore_index=True)
