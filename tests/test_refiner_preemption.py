@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from test_refiners_training import CPU, TINY, eye_like
 
 from gazebench.cli.main import cli
 from gazebench.core.errors import Preempted
 from gazebench.harness.refine import train_refiner_from_specs
 from gazebench.refiners.curves import LOG_FILE, read_log
 from gazebench.refiners.registry import create_refiner, load_refiner
-from tests.test_refiners_training import CPU, TINY, eye_like
 
 REPO = Path(__file__).resolve().parents[1]
 
