@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from gazebench.cli import data_cmd, list_cmd, perf_cmd, refine_cmd, run_cmd, sweep_cmd, table_cmd, turing_cmd
+from gazebench.cli import data_cmd, list_cmd, perf_cmd, refine_cmd, run_cmd, sim_cmd, sweep_cmd, table_cmd, turing_cmd
 from gazebench.core.errors import Preempted, UserInputError
 
 
@@ -35,7 +35,7 @@ def cli():
 
 
 # Each command lives in its own module; the group collects them.
-for _module in (run_cmd, sweep_cmd, refine_cmd, table_cmd, turing_cmd, data_cmd, perf_cmd, list_cmd):
+for _module in (run_cmd, sweep_cmd, refine_cmd, table_cmd, turing_cmd, data_cmd, sim_cmd, perf_cmd, list_cmd):
     cli.add_command(_module.command)
 cli.add_command(list_cmd.command, name="refiners")  # the listing's first name, kept
 

@@ -116,6 +116,11 @@ class EyeSource(ABC):
         """The recording (session, day) each image comes from, where the source knows it; None otherwise."""
         return None
 
+    def real_fingerprints_seen(self) -> np.ndarray | None:
+        """Fingerprints (core/fingerprints.py) of real images this source was fitted to, if any: a run refuses a
+        test set among them, as it refuses one a refiner learnt from."""
+        return None
+
     def load(self, n: int | None = None) -> EyeData:
         """Read the first n images (all when n is None)."""
         count = len(self) if n is None else min(n, len(self))

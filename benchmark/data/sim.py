@@ -16,6 +16,10 @@ Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
   label_offset  DEG (needs people=K): person p's labels are turned by DEG degrees in the direction 360*p/K in
             the (pitch, yaw) plane, an offset their images do not show: a known per-person kappa, for
             calibration tests (default 0)
+  fit       FIT.json from `bench sim fit`: the free geometry's ranges fitted to unlabelled real eyes replace the
+            style's (the file records which real images it saw; `bench run` refuses a test set among them)
+  randomise F >= 1: domain randomisation, every free-geometry range widened F times about its centre, within its
+            bounds (after any fit; default 1, none). simulator/params.py lists what is free.
   device    auto | cpu | cuda: where to render (default cpu)
 """
 
@@ -28,11 +32,13 @@ from gazebench.core.device import resolve_device
 from gazebench.core.errors import UserInputError
 from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options
-from gazebench.data.simulator.params import GAZE_PRIORS, STAND_IN_STYLES, STYLES, LabelRange, draw_params
+from gazebench.data.simulator.fitfile import SimulatorFit
+from gazebench.data.simulator.params import GAZE_PRIORS, STAND_IN_STYLES, STYLES, LabelRange, draw_params, randomised
 from gazebench.data.simulator.render import HEIGHT, WIDTH, render
 
 DEFAULT_COUNT = 20000
-OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "prior", "people", "label_offset", "device")
+OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "prior", "people", "label_offset", "fit", "randomise",
+           "device")
 # Images rendered per batch: large enough to amortise per-op overhead, small enough to stay in cache.
 RENDER_BATCH = 512
 
@@ -45,10 +51,12 @@ def render_images(
     equalize: bool = True,
     device: torch.device | str = "cpu",
     people: int = 0,
+    ranges: dict[str, tuple[float, float]] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Render the images at `indices`: uint8 (N, 36, 60) and float32 (N, 2) gaze, both on `device`."""
+    """Render the images at `indices`: uint8 (N, 36, 60) and float32 (N, 2) gaze, both on `device`; `ranges`
+    replace some of the style's (draw_params)."""
     idx = torch.as_tensor(np.asarray(indices), dtype=torch.int64, device=device)
-    params = draw_params(seed, idx, style, labels, people)
+    params = draw_params(seed, idx, style, labels, people, ranges)
     return render(params, equalize=equalize), params["gaze"].to(torch.float32)
 
 
@@ -115,10 +123,21 @@ class SimSource(EyeSource):
             raise UserInputError(f"{spec.text}: option label_offset={self.label_offset:g} should be between 0 and 30 degrees.")
         self.device = resolve_device(spec.options.get("device", "cpu"))
         self.is_stand_in = self.style in STAND_IN_STYLES
+        self.fit = SimulatorFit.load(spec.options["fit"]) if "fit" in spec.options else None
+        self.randomise = _number(spec, "randomise", 1.0)
+        if not 1 <= self.randomise <= 10:
+            raise UserInputError(f"{spec.text}: option randomise={self.randomise:g} should be between 1 and 10.")
+        ranges = {**STYLES[self.style], **(self.fit.ranges if self.fit else {})}
+        self.ranges = randomised(ranges, self.randomise)
 
     @property
     def name(self) -> str:
-        return f"{self.spec.text} (stand-in, not real data)" if self.is_stand_in else self.spec.text
+        text = f"{self.spec.text} (fit {self.fit.digest})" if self.fit else self.spec.text
+        return f"{text} (stand-in, not real data)" if self.is_stand_in else text
+
+    def real_fingerprints_seen(self) -> np.ndarray | None:
+        """The fingerprints of the real images a fit saw (None without a fit): no test image may be among them."""
+        return self.fit.real_fingerprints if self.fit else None
 
     def __len__(self) -> int:
         return self.count
@@ -149,7 +168,8 @@ class SimSource(EyeSource):
         images, gaze = [], []
         for start in range(0, len(indices), RENDER_BATCH):
             batch_images, batch_gaze = render_images(
-                indices[start : start + RENDER_BATCH], self.seed, self.style, self.labels, self.equalize, self.device, self.n_people
+                indices[start : start + RENDER_BATCH], self.seed, self.style, self.labels, self.equalize, self.device, self.n_people,
+                self.ranges,
             )
             images.append(batch_images.cpu().numpy())
             gaze.append(batch_gaze.cpu().numpy())

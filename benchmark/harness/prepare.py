@@ -38,6 +38,13 @@ class Inputs:
     oracle: EyeSource | None = None  # labelled images of the test domain, disjoint from the test set (RunConfig.oracle)
 
 
+def held_out_split(n_images: int, n_test: int, n_real: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(test, refiner) indices of one real set: a seeded part (at most half) is held out as the test set."""
+    n_test = min(n_test, n_images // 2)
+    drawn = rng.choice(n_images, size=n_test + min(n_real, n_images - n_test), replace=False)
+    return np.sort(drawn[:n_test]), np.sort(drawn[n_test:])
+
+
 def _require_labels(source: EyeSource, option: str, why: str) -> None:
     if not source.has_labels:
         raise UserInputError(f"{option} {source.name} has no gaze labels; expected a labelled set {why}.")
@@ -65,9 +72,7 @@ def prepare(cfg: RunConfig) -> Inputs:
         _require_labels(real, "--real", "to hold a test set out of (or give a labelled --real-test)")
         if len(real) < 2:
             raise UserInputError(f"--real {real.name} holds {len(real)} image; expected at least 2 to split into refiner and test images.")
-        n_test = min(cfg.n_test, len(real) // 2)
-        drawn = rng.choice(len(real), size=n_test + min(cfg.n_real, len(real) - n_test), replace=False)
-        test_indices, real_indices = np.sort(drawn[:n_test]), np.sort(drawn[n_test:])
+        test_indices, real_indices = held_out_split(len(real), cfg.n_test, cfg.n_real, rng)
     calibration_indices = np.zeros(0, np.int64)
     if cfg.calibration:
         if not cfg.calibration_ks or min(cfg.calibration_ks) < 1 or cfg.calibration_draws < 1:
@@ -91,6 +96,7 @@ def prepare(cfg: RunConfig) -> Inputs:
     refiner_reads_real = refiner.needs_real_images and not cfg.refiner_checkpoint
     real_images = to_model_tensor(real.read(real_indices).images) if guard_reads_real or refiner_reads_real else None
     _refuse_shared_images(cfg, real_images, test, np.concatenate([test_indices, calibration_indices]))
+    _refuse_fitted_test([("--synthetic", synthetic), ("--oracle", oracle)], test, np.concatenate([test_indices, calibration_indices]))
     return Inputs(synthetic, real, test, real_indices, test_indices, calibration_indices, refiner, estimators, real_images,
                   oracle)
 
@@ -139,6 +145,21 @@ def _refuse_shared_images(cfg: RunConfig, real_images: torch.Tensor | None, test
         raise UserInputError(
             f"{source} {shared} of the {len(test_prints)} test images of {test.name} (compared by image content); "
             "leave --real-test out to hold a disjoint part of --real out, or test on real images the refiner never sees.")
+
+
+def _refuse_fitted_test(sources: list[tuple[str, EyeSource | None]], test: EyeSource, labelled: np.ndarray) -> None:
+    """Refuse a test set that shares images with the real eyes a simulator fit saw (`sim?fit=`), by content."""
+    fitted = [(option, source, source.real_fingerprints_seen()) for option, source in sources if source is not None]
+    fitted = [(option, source, seen) for option, source, seen in fitted if seen is not None and len(seen)]
+    if not fitted:
+        return
+    test_prints = fingerprints.fingerprints(to_model_tensor(test.read(labelled).images))
+    for option, source, seen in fitted:
+        shared = fingerprints.shared(seen, test_prints)
+        if shared:
+            raise UserInputError(
+                f"{option} {source.name} was fitted to {shared} of the {len(test_prints)} test images of {test.name} "
+                "(compared by image content); fit it to images the run does not test on (`bench sim fit --hold-out-test`).")
 
 
 def _calibration_split(test: EyeSource, test_indices: np.ndarray, cfg: RunConfig, rng) -> tuple[np.ndarray, np.ndarray]:

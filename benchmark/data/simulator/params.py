@@ -56,7 +56,34 @@ GEOMETRY: dict[str, tuple[float, float]] = {
     "upper_opening": (3.5, 5.5), "lower_opening": (5.0, 7.0),  # fit: lid margins from the corner line, mid-lid
     "upper_follow": (0.7, 1.0), "lower_follow": (0.2, 0.4),  # lid travel per mm the cornea rises
     "light_pitch": (-10.0, 30.0), "light_yaw": (-30.0, 30.0),  # the light the glint reflects, deg
+    "head_follow": (0.3, 0.3),  # share of the gaze's offset from the screen centre that the head turns
 }
+# Parameters added after the first release draw from streams after all others, so that adding one leaves every
+# earlier parameter's draw (and so every earlier image) as it was.
+LATER_PARAMETERS = ("head_follow",)
+
+# The geometry that physiology does not fix, with the widest values it may take: how a person sits in the crop
+# (crop offset, scale: the face model's and landmarks' errors), where the eyeball sits behind the corners, the
+# lids' openings and how far they follow the eye, the corner line's tilt, and how far heads follow the gaze.
+# Domain randomisation widens these (`randomised`), and `bench sim fit` fits them to unlabelled real eyes
+# (data/simulator/fit.py); eye sizes, kappa and the camera stay as physiology and MPIIGaze's normalization set them.
+FREE_GEOMETRY: dict[str, tuple[float, float]] = {
+    "scale": (0.5, 1.3), "crop_dx": (-4.0, 4.0), "crop_dy": (-4.0, 4.0),
+    "eyeball_x": (-3.0, 3.0), "eyeball_y": (-7.0, 2.0), "eyeball_depth": (0.0, 12.0),
+    "upper_opening": (1.5, 8.0), "lower_opening": (1.5, 9.0), "upper_follow": (0.0, 1.2), "lower_follow": (0.0, 1.0),
+    "canthal_tilt": (-0.2, 0.3), "head_follow": (0.0, 0.9),
+}
+
+
+def randomised(ranges: dict[str, tuple[float, float]], factor: float) -> dict[str, tuple[float, float]]:
+    """Domain randomisation: every FREE_GEOMETRY range widened `factor` times about its centre (a zero-width one
+    by factor x 10% of its bounds), clipped to its bounds; other ranges as they were."""
+    out = dict(ranges)
+    for name, (lowest, highest) in FREE_GEOMETRY.items():
+        low, high = ranges[name]
+        centre, half = (low + high) / 2, max(high - low, 0.1 * (highest - lowest)) / 2 * factor
+        out[name] = (max(lowest, centre - half), min(highest, centre + half)) if factor != 1 else (low, high)
+    return out
 
 # Appearance ranges per style: name -> (low, high), drawn uniformly per image. Intensities are in [0, 1].
 # `default` is a clean, textured, synthetic look; `target` stands in for real eyes in the embedded demo
@@ -175,7 +202,8 @@ def head_rotation(head_pitchyaw: torch.Tensor) -> torch.Tensor:
 
 
 def draw_params(
-    seed: int, indices: torch.Tensor, style: str, labels: LabelRange, people: int = 0
+    seed: int, indices: torch.Tensor, style: str, labels: LabelRange, people: int = 0,
+    ranges: dict[str, tuple[float, float]] | None = None,
 ) -> dict[str, torch.Tensor]:
     """All scene parameters of the images at `indices` (int64, any device): float64 tensors of shape (N,).
 
@@ -183,10 +211,11 @@ def draw_params(
     `texture` (N, *TEXTURE_GRID) in [-1, 1] and `keys` (per-image hash keys, for pixel noise).
     people = 0 gives every image its own appearance; people = K > 0 gives image i the appearance of
     person i % K (one face, eye, light and camera per person; gaze, head pose and noise per image).
+    `ranges` replaces some of the style's ranges (a fit, or domain randomisation); draws stay on the same streams.
     """
     keys = image_keys(seed, indices)
     look_keys = keys if people == 0 else mix32(image_keys(seed, indices % people) ^ 0x3C6EF372)
-    ranges = STYLES[style]
+    ranges = {**STYLES[style], **(ranges or {})}
     # Streams 0-9 are the labels; appearance streams follow in a fixed order.
     rad = math.pi / 180.0
     prior, pick = GAZE_PRIORS[labels.prior], uniform(keys, 4)
@@ -198,13 +227,14 @@ def draw_params(
     head_bound = labels.head * rad
     centre = torch.tensor(HEAD_CENTRE_DEG, dtype=gaze.dtype, device=gaze.device) * rad
     spread = (2.0 * torch.stack([uniform(keys, 2), uniform(keys, 3)], -1) - 1.0) * 0.75 * head_bound
-    head = centre + (0.3 * (gaze - centre) + spread).clamp(-head_bound, head_bound)  # bounded around the screen
-    params = {"gaze": gaze, "head": head}
-    names = sorted(ranges)
+    params = {"gaze": gaze}
+    names = sorted(set(ranges) - set(LATER_PARAMETERS)) + [name for name in LATER_PARAMETERS if name in ranges]
     draws = uniform(look_keys, torch.arange(10, 10 + len(names), device=keys.device))
     for column, name in enumerate(names):
         low, high = ranges[name]
         params[name] = low + (high - low) * draws[:, column]
+    follow = params["head_follow"].unsqueeze(-1)
+    params["head"] = centre + (follow * (gaze - centre) + spread).clamp(-head_bound, head_bound)  # bounded around the screen
     grid_cells = TEXTURE_GRID[0] * TEXTURE_GRID[1]
     cells = uniform(look_keys, torch.arange(1000, 1000 + grid_cells, device=keys.device))
     params["texture"] = (2.0 * cells - 1.0).reshape(-1, *TEXTURE_GRID)

@@ -1,0 +1,84 @@
+"""`bench sim`: fit the built-in simulator to unlabelled real eyes, and see which of its cues a CNN reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+
+from gazebench.core import fingerprints
+from gazebench.core.atomic import write_bytes_atomic
+from gazebench.core.errors import UserInputError
+from gazebench.core.images import to_model_tensor
+from gazebench.core.presets import list_presets
+from gazebench.data import open_source
+from gazebench.data.simulator.fitfile import save_fit
+from gazebench.data.simulator.params import STYLES
+from gazebench.harness import records
+from gazebench.harness.config import RunConfig
+from gazebench.harness.prepare import held_out_split
+from gazebench.harness.simfit import fit_by_reading
+from gazebench.metrics.diagnostics import CPU, train_cnn
+from gazebench.metrics.sensitivity import parameter_sensitivity, sensitivity_table
+
+
+@click.group(name="sim", help="The built-in simulator: fit it to unlabelled real eyes (`sim?fit=`), and measure what an estimator reads.")
+def command():
+    pass
+
+
+@command.command(name="fit")
+@click.option("--real", "real_spec", required=True,
+              help="Real eyes, images only (labels are never read): left eyes, or right ones mirrored, as MPIIGaze normalizes them.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The fit file to write, FIT.json.")
+@click.option("--style", type=click.Choice(sorted(STYLES)), default="default", show_default=True, help="Style whose geometry to fit.")
+@click.option("--hold-out-test", "hold_out_preset", type=click.Choice(list_presets()), default=None,
+              help="Fit only to the images a `bench run --preset PRESET --real SPEC` does not test on, so that run may use the fit.")
+@click.option("--randomise", type=click.FloatRange(1, 10), default=1.0, show_default=True,
+              help="Fit the domain-randomised simulator (free ranges widened this many times); the file keeps the widened ranges.")
+@click.option("--iterations", type=click.IntRange(min=1), default=3, show_default=True, help="At most this many CNNs (about 2 min each on 2 cores).")
+@click.option("--n-train", type=click.IntRange(min=100), default=30000, show_default=True, help="Renders each CNN learns.")
+@click.option("--epochs", type=click.IntRange(min=1), default=6, show_default=True, help="Epochs of each CNN: enough to learn the renders.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The CNNs' seed.")
+def fit(real_spec, out, style, hold_out_preset, randomise, iterations, n_train, epochs, seed):
+    """Move the eyeball's placement until a CNN that learns the renders reads the real eyes at the population's mean
+    gaze (harness/simfit.py says why this and not image statistics); writes FIT.json for `sim?fit=FIT.json`."""
+    real = open_source(real_spec)
+    indices = np.arange(len(real))
+    if hold_out_preset:
+        cfg = RunConfig(preset=hold_out_preset, real=real_spec).resolved()
+        test, _ = held_out_split(len(real), cfg.n_test, cfg.n_real, np.random.default_rng(cfg.split_seed))
+        indices = np.setdiff1d(indices, test)
+    images = real.read(indices).images
+    result = fit_by_reading(images, style=style, randomise=randomise, n_train=n_train, epochs=epochs,
+                            iterations=iterations, seed=seed)
+    provenance = {"held_out_test_of": hold_out_preset, "git": records.git_state()}
+    save_fit(Path(out), result, real_spec=real_spec, n_real=len(indices),
+             fingerprints=fingerprints.fingerprints(to_model_tensor(images)), provenance=provenance)
+    for step in result["history"]:
+        click.echo(json.dumps(step))
+    click.echo(f"wrote {out}: use it as sim?fit={out}")
+
+
+@command.command(name="sensitivity")
+@click.option("--train", "train_spec", default="sim?n=30000&seed=3", show_default=True,
+              help="Renders the CNN learns (a sim spec; its style, fit and randomisation are the ones probed).")
+@click.option("--epochs", type=click.IntRange(min=1), default=6, show_default=True, help="Enough to learn the renders.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The CNN's seed.")
+@click.option("--n", "count", type=click.IntRange(min=50), default=1000, show_default=True, help="Scenes per parameter value.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the result as JSON here.")
+def sensitivity(train_spec, epochs, seed, count, out):
+    """Train the cpu-width CNN on the renders, then move one scene parameter at a time at fixed gaze: deg per unit."""
+    source = open_source(train_spec)
+    if not hasattr(source, "ranges"):
+        raise UserInputError(f"--train {train_spec}: expected a sim spec (sim?n=...), whose scene parameters can be varied.")
+    train = source.load()
+    cnn, seconds = train_cnn(to_model_tensor(train.images), train.gaze, seed, epochs=epochs)
+    result = parameter_sensitivity(lambda x: cnn.predict(x, device=CPU), n=count, style=source.style, ranges=source.ranges)
+    result.update(train=source.name, epochs=epochs, cnn_seed=seed, train_seconds=round(seconds, 1), **records.git_state())
+    click.echo(f"renders: {json.dumps(result['on_renders'])}")
+    click.echo(sensitivity_table(result))
+    if out:
+        write_bytes_atomic(out, (json.dumps(result, indent=1) + "\n").encode())

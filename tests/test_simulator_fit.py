@@ -1,0 +1,138 @@
+"""Domain randomisation, simulator fit files (`sim?fit=`), the fit's leakage guard, and the sensitivity diagnostic."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from gazebench.cli.main import cli
+from gazebench.core.errors import UserInputError
+from gazebench.core.fingerprints import fingerprints
+from gazebench.core.images import to_model_tensor
+from gazebench.data import open_source, write_own_format
+from gazebench.data.simulator.fitfile import save_fit
+from gazebench.data.simulator.measure import dark_centroids
+from gazebench.data.simulator.params import FREE_GEOMETRY, STYLES, LabelRange, draw_params, randomised
+from gazebench.harness.run import RunConfig, run_benchmark
+from gazebench.metrics.sensitivity import parameter_sensitivity
+
+QUIET = dict(estimators=("knn",), n_synthetic=300, device="cpu", references=False, realism=False, calibration=False,
+             progress=False, oracle="none")
+
+
+def test_randomisation_widens_only_the_free_geometry_within_its_bounds():
+    default = STYLES["default"]
+    wide = randomised(default, 3)
+    assert randomised(default, 1) == default
+    for name, value in default.items():
+        if name not in FREE_GEOMETRY:
+            assert wide[name] == value
+            continue
+        lowest, highest = FREE_GEOMETRY[name]
+        assert lowest <= wide[name][0] <= value[0] and value[1] <= wide[name][1] <= highest
+    assert wide["eyeball_y"][1] - wide["eyeball_y"][0] == pytest.approx(6.0)  # 2 mm wide, three times, inside -7..2
+    assert wide["head_follow"][1] > wide["head_follow"][0]  # a fixed value gets a width of its own
+
+
+def test_a_range_replaced_moves_only_its_own_draws():
+    """Ranges passed to draw_params keep every other parameter's stream: a fit changes what it fits and nothing else."""
+    indices = torch.arange(200)
+    base = draw_params(5, indices, "default", LabelRange())
+    moved = draw_params(5, indices, "default", LabelRange(), ranges={"eyeball_y": (-1.0, 0.0), "head_follow": (0.5, 0.5)})
+    assert torch.equal(base["gaze"], moved["gaze"])
+    for name in set(base) - {"eyeball_y", "head_follow", "head"}:
+        assert torch.equal(base[name], moved[name]), name
+    assert float(moved["eyeball_y"].min()) >= -1.0 and not torch.equal(base["head"], moved["head"])
+
+
+def test_randomised_renders_keep_the_labels_and_change_the_images():
+    plain, wide = open_source("sim?n=50&seed=2").load(), open_source("sim?n=50&seed=2&randomise=3").load()
+    assert np.array_equal(plain.gaze, wide.gaze) and not np.array_equal(plain.images, wide.images)
+    for bad in ("sim?randomise=0.5", "sim?randomise=wide"):
+        with pytest.raises(UserInputError):
+            open_source(bad)
+
+
+def _fit_file(path, ranges, seen_images=None):
+    prints = np.zeros(0, np.uint64)
+    if seen_images is not None:
+        prints = fingerprints(to_model_tensor(seen_images))
+    save_fit(path, {"style": "default", "ranges": ranges}, real_spec="npz:x", n_real=len(prints), fingerprints=prints,
+             provenance={})
+    return path
+
+
+def test_a_fit_file_replaces_the_fitted_ranges_and_names_itself(tmp_path):
+    fit = _fit_file(tmp_path / "fit.json", {"eyeball_y": [-1.0, 0.0]})
+    source = open_source(f"sim?n=40&seed=1&fit={fit}")
+    plain = open_source("sim?n=40&seed=1").load()
+    fitted = source.load()
+    assert np.array_equal(plain.gaze, fitted.gaze) and not np.array_equal(plain.images, fitted.images)
+    assert "(fit " in source.name and source.ranges["eyeball_y"] == (-1.0, 0.0)
+    # The eyeball sits lower behind the corners, so the iris (the darkest pixels) sits lower in the crop.
+    assert dark_centroids(fitted.images)[1].mean() > dark_centroids(plain.images)[1].mean() + 0.5
+    other = _fit_file(tmp_path / "other.json", {"eyeball_y": [-1.5, 0.0]})
+    assert open_source(f"sim?fit={other}").name.split("(fit ")[1] != source.name.split("(fit ")[1]
+
+
+@pytest.mark.parametrize("content", [None, "not json", json.dumps({"kind": "something else"}),
+                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"eyeball_y": [-9, 0]}}),
+                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"iris": [0.1, 0.2]}})])
+def test_a_bad_fit_file_is_one_sentence(tmp_path, content):
+    path = tmp_path / "fit.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(UserInputError, match="fit="):
+        open_source(f"sim?fit={path}")
+
+
+def test_a_run_refuses_to_test_on_images_the_fit_saw(tmp_path):
+    rng = np.random.default_rng(3)
+    images = open_source("sim?n=120&seed=40&style=appearance").load().images
+    real = write_own_format(tmp_path / "real.npz", images, rng.uniform(-0.3, 0.3, (120, 2)).astype(np.float32))
+    saw_all = _fit_file(tmp_path / "all.json", {"eyeball_y": [-3.0, -1.0]}, images)
+    with pytest.raises(UserInputError, match="was fitted to 60 of the 60 test images"):
+        run_benchmark(RunConfig(refiner="identity", synthetic=f"sim?fit={saw_all}&n={{n}}&seed={{seed}}", real=f"npz:{real}",
+                                n_test=60, out=str(tmp_path / "runs"), **QUIET), log=lambda m: None)
+    assert not (tmp_path / "runs").exists()
+    saw_other = _fit_file(tmp_path / "other.json", {"eyeball_y": [-3.0, -1.0]}, images[:10] ^ 1)
+    folder = run_benchmark(RunConfig(refiner="identity", synthetic=f"sim?fit={saw_other}&n={{n}}&seed={{seed}}",
+                                     real=f"npz:{real}", n_test=60, out=str(tmp_path / "runs"), **QUIET), log=lambda m: None)
+    assert (folder / "done").exists()
+
+
+def _iris_height_reader(images: torch.Tensor) -> np.ndarray:
+    """A transparent 'estimator': pitch from how high the darkest pixels sit, yaw from how far left."""
+    pixels = ((images[:, 0] + 1) * 127.5).round().numpy()
+    cx, cy = dark_centroids(pixels)
+    return np.radians(np.stack([-(cy - 17.0) * 5.0, -(cx - 27.0) * 5.0], 1))
+
+
+def test_sensitivity_finds_the_cue_an_estimator_reads():
+    result = parameter_sensitivity(_iris_height_reader, n=120, steps=3, names=("eyeball_y", "eyeball_x", "upper_follow"))
+    rows = result["parameters"]
+    assert set(rows) == {"eyeball_y", "eyeball_x", "upper_follow"}
+    # Lowering the eyeball lowers the dark pixels: the reader's pitch falls; moving it right moves its yaw.
+    assert rows["eyeball_y"]["pitch_deg_per_unit"] < -1.0
+    assert abs(rows["eyeball_x"]["yaw_deg_per_unit"]) > abs(rows["eyeball_x"]["pitch_deg_per_unit"])
+    assert abs(rows["upper_follow"]["pitch_deg_per_unit"]) < abs(rows["eyeball_y"]["pitch_deg_per_unit"])
+    assert result["on_renders"]["pitch_gain"] > 0
+
+
+@pytest.mark.slow
+def test_sim_fit_moves_the_eyeball_towards_real_eyes_that_sit_lower(tmp_path):
+    """Known truth: 'real' eyes are renders whose eyeballs sit 2 mm lower; one fitted step must lower the eyeball
+    (a CNN that learnt the default renders reads them too low), and the file keeps the run's test images unseen."""
+    lower = _fit_file(tmp_path / "truth.json", {"eyeball_y": [-2.0, 0.0]})
+    data = open_source(f"sim?n=300&seed=50&fit={lower}").load()
+    real = write_own_format(tmp_path / "real.npz", data.images, data.gaze)
+    out = tmp_path / "fit.json"
+    result = CliRunner().invoke(cli, ["sim", "fit", "--real", f"npz:{real}", "--out", str(out), "--hold-out-test", "cpu",
+                                      "--n-train", "4000", "--epochs", "3", "--iterations", "1"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text())
+    step = record["history"][0]
+    assert step["pitch"]["slope_deg_per_mm"] < 0 and step["shift_mm"]["eyeball_y"] > 0
+    assert record["n_real"] == 150 and len(record["real_fingerprints"]) == 150  # cpu preset: half held out
