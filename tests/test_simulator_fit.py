@@ -50,7 +50,9 @@ def test_a_range_replaced_moves_only_its_own_draws():
 def test_randomised_renders_keep_the_labels_and_change_the_images():
     plain, wide = open_source("sim?n=50&seed=2").load(), open_source("sim?n=50&seed=2&randomise=3").load()
     assert np.array_equal(plain.gaze, wide.gaze) and not np.array_equal(plain.images, wide.images)
-    for bad in ("sim?randomise=0.5", "sim?randomise=wide"):
+    lids = open_source("sim?n=5&randomise=3&randomise_only=lids,head")
+    assert lids.ranges["crop_dy"] == STYLES["default"]["crop_dy"] and lids.ranges["upper_follow"] != STYLES["default"]["upper_follow"]
+    for bad in ("sim?randomise=0.5", "sim?randomise=wide", "sim?randomise=2&randomise_only=eyes"):
         with pytest.raises(UserInputError):
             open_source(bad)
 

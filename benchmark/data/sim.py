@@ -20,6 +20,9 @@ Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
             style's (the file records which real images it saw; `bench run` refuses a test set among them)
   randomise F >= 1: domain randomisation, every free-geometry range widened F times about its centre, within its
             bounds (after any fit; default 1, none). simulator/params.py lists what is free.
+  randomise_only  GROUP[,GROUP]: widen only these groups of the free geometry: placement (scale, crop offset,
+            eyeball position), lids (openings, how far they follow the eye, tilt), head (how far heads follow
+            the gaze) (default: all)
   device    auto | cpu | cuda: where to render (default cpu)
 """
 
@@ -33,12 +36,12 @@ from gazebench.core.errors import UserInputError
 from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options
 from gazebench.data.simulator.fitfile import SimulatorFit
-from gazebench.data.simulator.params import GAZE_PRIORS, STAND_IN_STYLES, STYLES, LabelRange, draw_params, randomised
+from gazebench.data.simulator.params import FREE_GROUPS, GAZE_PRIORS, STAND_IN_STYLES, STYLES, LabelRange, draw_params, randomised
 from gazebench.data.simulator.render import HEIGHT, WIDTH, render
 
 DEFAULT_COUNT = 20000
 OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "prior", "people", "label_offset", "fit", "randomise",
-           "device")
+           "randomise_only", "device")
 # Images rendered per batch: large enough to amortise per-op overhead, small enough to stay in cache.
 RENDER_BATCH = 512
 
@@ -127,8 +130,12 @@ class SimSource(EyeSource):
         self.randomise = _number(spec, "randomise", 1.0)
         if not 1 <= self.randomise <= 10:
             raise UserInputError(f"{spec.text}: option randomise={self.randomise:g} should be between 1 and 10.")
+        groups = tuple(spec.options.get("randomise_only", ",".join(FREE_GROUPS)).split(","))
+        if not set(groups) <= set(FREE_GROUPS):
+            raise UserInputError(f"{spec.text}: option randomise_only names {', '.join(sorted(set(groups) - set(FREE_GROUPS)))}; "
+                                 f"expected groups among {', '.join(FREE_GROUPS)}.")
         ranges = {**STYLES[self.style], **(self.fit.ranges if self.fit else {})}
-        self.ranges = randomised(ranges, self.randomise)
+        self.ranges = randomised(ranges, self.randomise, groups)
 
     @property
     def name(self) -> str:

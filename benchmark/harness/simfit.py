@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from gazebench.core.images import to_model_tensor
 from gazebench.data.sim import render_images
-from gazebench.data.simulator.params import FREE_GEOMETRY, GAZE_PRIORS, STYLES, randomised
+from gazebench.data.simulator.params import FREE_GEOMETRY, FREE_GROUPS, GAZE_PRIORS, STYLES, randomised
 from gazebench.metrics.diagnostics import CPU, train_cnn
 from gazebench.metrics.sensitivity import parameter_sensitivity
 
@@ -49,15 +49,17 @@ def _mean_reading(ranges: dict, style: str, real: torch.Tensor, *, n_train: int,
     return reading, slopes
 
 
-def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise: float = 1.0, n_train: int = 30000,
+def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise: float = 1.0,
+                   randomise_only: tuple[str, ...] = tuple(FREE_GROUPS), n_train: int = 30000,
                    epochs: int = 6, iterations: int = 3, tolerance_deg: float = 0.5, seed: int = 0,
                    progress: bool = True) -> dict:
-    """Ranges for every FREE_GEOMETRY parameter of `style` (after domain randomisation by `randomise`) with the
+    """Ranges for every FREE_GEOMETRY parameter of `style` (after domain randomisation by `randomise` of the groups
+    `randomise_only`) with the
     eyeball's placement moved until a CNN that learns the renders reads the real eyes at the prior's mean gaze."""
     real = to_model_tensor(real_images)
     prior = GAZE_PRIORS["mpiigaze"]
     target = {"pitch": prior["pitch_mean"], "yaw": prior["yaw_mean"]}
-    ranges = randomised({name: STYLES[style][name] for name in FREE_GEOMETRY}, randomise)
+    ranges = randomised({name: STYLES[style][name] for name in FREE_GEOMETRY}, randomise, randomise_only)
     history = []
     for _ in tqdm(range(iterations), desc="fit (one CNN each)", unit="step", disable=not progress):
         reading, slopes = _mean_reading(ranges, style, real, n_train=n_train, epochs=epochs, seed=seed)
@@ -81,7 +83,7 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
     last = history[-1]
     converged = all(abs(last[angle]["residual_deg"]) <= tolerance_deg for angle in LEVERS)  # else: a slope too flat to
     # step on (a CNN that has not learnt the renders), or the last step is not checked by a CNN of its own
-    return {"style": style, "randomise": randomise,
+    return {"style": style, "randomise": randomise, "randomise_only": list(randomise_only),
             "ranges": {k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in ranges.items()},
             "method": {"name": "mean reading against the population prior (harness/simfit.py)", "levers": LEVERS,
                        "target_deg": target, "population_mean_spread_deg": POPULATION_MEAN_SPREAD_DEG,

@@ -8,8 +8,9 @@ intensity profiles (L1 distance to real, grey levels). Gaze content and style ga
 both styles and on all 1,500 real p00 dev eyes. The learnt-CNN diagnostic: the cpu widths trained on 30,000
 renders for 6 epochs, until they learn the simulator, then read on p00 (error, mean bias, gain, correlation
 per angle); once on plain renders and once on FDA-refined ones (real amplitudes from the 144 mixed eyes).
-`--only diagnostic [--seeds 0] [--style-override JSON]` runs the plain diagnostic alone and prints it; the
-override replaces default-style ranges, as in the README's single-seed experiments.
+`--only diagnostic [--seeds 0] [--style-override JSON] [--sim OPTIONS]` runs the plain diagnostic alone and prints
+it; the override replaces default-style ranges, as in the README's single-seed experiments, and --sim adds sim options
+(randomise=2, fit=FIT.json) to the renders the CNN learns and is checked on.
 The code is gazebench.data.simulator.measure (image statistics) and gazebench.metrics.diagnostics (models).
 """
 
@@ -49,8 +50,9 @@ def _load(spec: str, n: int | None = None) -> EyeData:
     return open_source(spec).load(n)
 
 
-def learnt_cnn(n: dict, seeds, real: str, fda: bool = False) -> dict:
-    train, held_out = f"sim?n={n['learnt_train']}&seed=3", f"sim?n={n['learnt_held_out']}&seed=4"
+def learnt_cnn(n: dict, seeds, real: str, fda: bool = False, sim_options: str = "") -> dict:
+    extra = f"&{sim_options}" if sim_options else ""
+    train, held_out = f"sim?n={n['learnt_train']}&seed=3{extra}", f"sim?n={n['learnt_held_out']}&seed=4{extra}"
     runs = learnt_cnn_runs(_load(train), _load(held_out), _load(real, n["real"]), seeds=seeds, epochs=n["learnt_epochs"],
                            fda_real=np.load(FDA_REAL)["images"] if fda else None)
     return {"trained on": train, "refiner": f"fda (real: {FDA_REAL})" if fda else "identity",
@@ -94,6 +96,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1", help="CNN seeds of the diagnostic, e.g. 0 or 0,1")
     parser.add_argument("--style-override", default="{}",
                         help='with --only diagnostic: default-style ranges to replace, e.g. \'{"scale": [0.75, 0.95]}\'')
+    parser.add_argument("--sim", default="", help='with --only diagnostic: options for the renders, e.g. "randomise=2" or "fit=FIT.json"')
     parser.add_argument("--tiny", action="store_true", help="a few hundred images, one seed, one epoch: a smoke run")
     parser.add_argument("--real", default=REAL, help="the labelled real set")
     parser.add_argument("--out", default=str(Path(__file__).parent), help="folder that receives checks.json")
@@ -105,8 +108,8 @@ def main() -> None:
             if name not in STYLES["default"]:
                 parser.error(f"--style-override: {name} is not a default-style parameter")
         with style_overrides(override):
-            result = learnt_cnn(n, tuple(int(s) for s in args.seeds.split(",")), args.real)
-        print(json.dumps({"style_override": override, **result}, indent=2))
+            result = learnt_cnn(n, tuple(int(s) for s in args.seeds.split(",")), args.real, sim_options=args.sim)
+        print(json.dumps({"style_override": override, **result, "git": records.git_state()}, indent=2))
         return
     result = checks(n, args.real)
     Path(args.out, "checks.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -75,14 +75,25 @@ FREE_GEOMETRY: dict[str, tuple[float, float]] = {
 }
 
 
-def randomised(ranges: dict[str, tuple[float, float]], factor: float) -> dict[str, tuple[float, float]]:
-    """Domain randomisation: every FREE_GEOMETRY range widened `factor` times about its centre (a zero-width one
-    by factor x 10% of its bounds), clipped to its bounds; other ranges as they were."""
+#: The free geometry in groups, so that domain randomisation can widen one kind of it and keep another.
+FREE_GROUPS: dict[str, tuple[str, ...]] = {
+    "placement": ("scale", "crop_dx", "crop_dy", "eyeball_x", "eyeball_y", "eyeball_depth"),
+    "lids": ("upper_opening", "lower_opening", "upper_follow", "lower_follow", "canthal_tilt"),
+    "head": ("head_follow",),
+}
+
+
+def randomised(ranges: dict[str, tuple[float, float]], factor: float,
+               groups: tuple[str, ...] = tuple(FREE_GROUPS)) -> dict[str, tuple[float, float]]:
+    """Domain randomisation: the FREE_GEOMETRY ranges of `groups` widened `factor` times about their centres (a
+    zero-width one by factor x 10% of its bounds), clipped to their bounds; other ranges as they were."""
     out = dict(ranges)
-    for name, (lowest, highest) in FREE_GEOMETRY.items():
-        low, high = ranges[name]
+    if factor == 1:
+        return out
+    for name in (name for group in groups for name in FREE_GROUPS[group]):
+        (lowest, highest), (low, high) = FREE_GEOMETRY[name], ranges[name]
         centre, half = (low + high) / 2, max(high - low, 0.1 * (highest - lowest)) / 2 * factor
-        out[name] = (max(lowest, centre - half), min(highest, centre + half)) if factor != 1 else (low, high)
+        out[name] = (max(lowest, centre - half), min(highest, centre + half))
     return out
 
 # Appearance ranges per style: name -> (low, high), drawn uniformly per image. Intensities are in [0, 1].
