@@ -40,11 +40,13 @@ def command():
               help="Fit the domain-randomised simulator (free ranges widened this many times); the file keeps the widened ranges.")
 @click.option("--randomise-only", default=",".join(FREE_GROUPS), show_default=True,
               help=f"Groups of the free geometry that --randomise widens: {', '.join(FREE_GROUPS)}.")
+@click.option("--angles", type=click.Choice(["pitch,yaw", "pitch"]), default="pitch,yaw", show_default=True,
+              help="Angles whose mean reading to match: pitch alone for sets of left and unmirrored right eyes.")
 @click.option("--iterations", type=click.IntRange(min=1), default=3, show_default=True, help="At most this many CNNs (about 2 min each on 2 cores).")
 @click.option("--n-train", type=click.IntRange(min=100), default=30000, show_default=True, help="Renders each CNN learns.")
 @click.option("--epochs", type=click.IntRange(min=1), default=6, show_default=True, help="Epochs of each CNN: enough to learn the renders.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The CNNs' seed.")
-def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, iterations, n_train, epochs, seed):
+def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, angles, iterations, n_train, epochs, seed):
     """Move the eyeball's placement until a CNN that learns the renders reads the real eyes at the population's mean
     gaze (harness/simfit.py says why this and not image statistics); writes FIT.json for `sim?fit=FIT.json`."""
     groups = tuple(randomise_only.split(","))
@@ -57,7 +59,7 @@ def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, itera
         test, _ = held_out_split(len(real), cfg.n_test, cfg.n_real, np.random.default_rng(cfg.split_seed))
         indices = np.setdiff1d(indices, test)
     images = real.read(indices).images
-    result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, n_train=n_train, epochs=epochs,
+    result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, angles=tuple(angles.split(",")), n_train=n_train, epochs=epochs,
                             iterations=iterations, seed=seed)
     provenance = {"held_out_test_of": hold_out_preset, "git": records.git_state()}
     save_fit(Path(out), result, real_spec=real_spec, n_real=len(indices),

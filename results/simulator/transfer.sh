@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Issue 21: which cues carry pitch, domain randomisation, and the simulator fitted to unlabelled real eyes, side by side.
+# Run from the repository root of a clean checkout (needs ../shared/data); about 60 minutes on 2 idle cores.
+# The fit itself (fit_p00_dev.json, ~8 min idle) was made first, at the commit the file records, by:
+#   bench sim fit --real npz:../shared/data/mpiigaze_p00/dev.npz --out results/simulator/fit_p00_dev.json --hold-out-test standard
+set -euo pipefail
+OUT=results/simulator/transfer
+P00=npz:../shared/data/mpiigaze_p00/dev.npz
+FIT=results/simulator/fit_p00_dev.json
+mkdir -p "$OUT"
+step=${1:-all}
+if [[ $step == all || $step == grids ]]; then
+  bench data grid "sim?n=2000&seed=9&fit=$FIT" --out "$OUT/grid_fitted.png" --n 24
+  bench data grid "sim?n=2000&seed=9&randomise=2" --out "$OUT/grid_randomised.png" --n 24
+  bench data grid "sim?n=2000&seed=9" --out "$OUT/grid_default.png" --n 24
+fi
+if [[ $step == all || $step == diagnostic ]]; then
+  # The learnt-CNN diagnostic (cpu widths, 30k renders, 6 epochs; seeds 0 and 1) on all 1500 p00 dev eyes.
+  python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "fit=$FIT" > "$OUT/diagnostic_fitted.json"
+  python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "randomise=2" > "$OUT/diagnostic_randomised.json"
+fi
+if [[ $step == all || $step == sensitivity ]]; then
+  bench sim sensitivity --out "$OUT/sensitivity_default.json" > "$OUT/sensitivity_default.md"
+  bench sim sensitivity --train "sim?n=30000&seed=3&fit=$FIT" --out "$OUT/sensitivity_fitted.json" > "$OUT/sensitivity_fitted.md"
+fi
+if [[ $step == all || $step == protocol ]]; then
+  # The p00 reference protocol's identity rows (results/p00_standard holds the default's, 13 seeds, same renders).
+  for variant in fitted randomised; do
+    options=$([[ $variant == fitted ]] && echo "fit=$FIT" || echo "randomise=2")
+    bench sweep --preset standard --refiner identity --estimator cnn,rf,knn --seeds 0-1 --workers 1 --real "$P00" \
+      --synthetic "sim?$options&n={n}&seed={seed}" --out "$OUT/runs_$variant"
+  done
+fi
+if [[ $step == all || $step == other_people ]]; then
+  # The same fit on the 144 unlabelled eyes of mixed people (not p00): pitch only, as right eyes are not mirrored.
+  bench sim fit --real npz:../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz --angles pitch \
+    --out "$OUT/fit_png144.json" > "$OUT/fit_png144.log" 2>&1
+fi
