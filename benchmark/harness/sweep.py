@@ -11,8 +11,10 @@ error and does not stop the others; it is retried on the next start. The process
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import multiprocessing
 import os
 import re
 import traceback
@@ -24,8 +26,9 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from gazebench.core.errors import UserInputError
+from gazebench.core.errors import Preempted, UserInputError
 from gazebench.core.presets import preset_section
+from gazebench.core.signals import StopRequests
 from gazebench.harness import claims, records
 from gazebench.harness.run import RunConfig, run_benchmark, settings_hash
 
@@ -153,6 +156,8 @@ def _run_claimed(config: RunConfig, key: str, threads: int) -> str:
 
         try:
             run_dir = run_benchmark(config, log=log)
+        except Preempted:
+            raise  # told to stop: not a failure, and the next start runs the cell again
         except BaseException as exc:  # noqa: BLE001 - recorded for --status, then re-raised for the launcher
             failed.parent.mkdir(parents=True, exist_ok=True)
             failed.write_text(f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}", encoding="utf-8")
@@ -219,15 +224,36 @@ def status(out: Path) -> dict[str, list[str]]:
     return by_state
 
 
+class _StopsToWorkers(StopRequests):
+    """A stop signal to a local sweep goes on to its worker processes, so that no cell keeps running orphaned: a
+    refiner in training saves a checkpoint and stops, anything else ends; finished cells are kept."""
+
+    def _note(self, signum: int, frame) -> None:
+        super()._note(signum, frame)
+        forward_to_children(signum)
+
+
+def forward_to_children(signum: int) -> None:
+    for child in multiprocessing.active_children():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signum)
+
+
 def run_local(cells: list[tuple[Cell, RunConfig]], workers: int, threads: int,
               echo: Callable[[str], None] = print) -> dict[str, str]:
-    """Run the cells in `workers` processes with one progress bar; returns failures (key -> error)."""
+    """Run the cells in `workers` processes with one progress bar; returns failures (key -> error). SIGTERM or
+    SIGUSR1 stops the running cells and starts no more (Preempted: the same command later runs what is missing)."""
     failures: dict[str, str] = {}
     # A fresh process per cell: no memory carried from one cell to the next, and each run's peak_rss_mb is its own.
-    with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=1) as pool, \
+    with _StopsToWorkers() as stop, ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=1) as pool, \
             tqdm(total=len(cells), desc="sweep", unit="cell") as bar:
         futures = {pool.submit(run_cell, config, cell.key, threads): cell for cell, config in cells}
         for future in as_completed(futures):
+            if stop.received is not None:
+                for pending in futures:
+                    pending.cancel()
+                forward_to_children(stop.received)  # a worker the pool started after the signal
+                continue
             cell = futures[future]
             try:
                 if future.result() is None:
@@ -236,6 +262,9 @@ def run_local(cells: list[tuple[Cell, RunConfig]], workers: int, threads: int,
                 failures[cell.key] = f"{type(exc).__name__}: {exc}"
                 echo(f"cell {cell.key} failed: {failures[cell.key]} (log: logs/{cell.key}.log)")
             bar.update()
+    if stop.received is not None:
+        raise Preempted(f"sweep stopped by {stop.name}; finished cells are kept, and the same command runs the rest.",
+                        stop.received)
     return failures
 
 
