@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import errno
 import sys
+from pathlib import Path
 
 import click
 
 from gazebench.cli import data_cmd, list_cmd, perf_cmd, refine_cmd, run_cmd, sim_cmd, sweep_cmd, table_cmd, turing_cmd
 from gazebench.core.errors import Preempted, UserInputError
 
+#: Writes that fail for the machine's reasons, not the code's: a full disk or quota, a read-only or forbidden folder.
+WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
 
 class BenchGroup(click.Group):
-    """A click group that reports UserInputError as one sentence and exit status 2, no traceback; a job stopped by
-    SIGTERM/SIGUSR1 after saving what it can resume from, as one line and exit status 128 + the signal."""
+    """A click group that reports UserInputError, and a file operation the machine refuses (WRITE_FAULTS), as one
+    sentence and exit status 2, no traceback; a job stopped by SIGTERM/SIGUSR1 after saving what it can resume
+    from, as one line and exit status 128 + the signal."""
 
     def invoke(self, ctx):
         try:
@@ -23,6 +29,13 @@ class BenchGroup(click.Group):
         except Preempted as exc:
             click.echo(f"stopped: {exc}", err=True)
             sys.exit(128 + exc.signum)
+        except OSError as exc:
+            if exc.errno not in WRITE_FAULTS:
+                raise
+            where = Path(exc.filename).parent if exc.filename else "the output folder"  # not a temporary file's name
+            click.echo(f"error: {exc.strerror} in {where}. Free space or choose a writable --out, then run the same command "
+                       "again; finished work is kept, and nothing half-written counts as done.", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("interrupted; completed work is kept (resume where the command supports --resume).", err=True)
             sys.exit(130)
