@@ -68,7 +68,7 @@ def test_a_failed_cell_is_reported_and_does_not_stop_the_others(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_sweep_started_again_finishes_only_what_is_missing(tmp_path):
+def test_a_killed_sweep_started_again_finishes_only_what_is_missing(tmp_path, tmp_path_factory):
     args = [sys.executable, "-m", "gazebench.cli.main", "sweep", *TINY, "--refiner", "identity", "--seeds", "0-2",
             "--out", str(tmp_path)]
     process = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], start_new_session=True,
@@ -86,6 +86,12 @@ def test_a_killed_sweep_started_again_finishes_only_what_is_missing(tmp_path):
     assert result.exit_code == 0 and f"3 cells: {len(done_before)} done" in result.output
     done_after = {name for name in _runs(tmp_path) if records.is_done(tmp_path / name)}
     assert done_before < done_after and len(done_after) == 3  # the finished cells were not run again
+    # Its tables equal an uninterrupted sweep's (the killed cell's unfinished folder is skipped with a warning).
+    whole = tmp_path_factory.mktemp("uninterrupted")  # outside tmp_path: tables read every run folder below theirs
+    assert _sweep(whole, "--refiner", "identity", "--seeds", "0-2").exit_code == 0
+    tables = [CliRunner().invoke(cli, ["table", str(out), "--table", "all"]) for out in (tmp_path, whole)]
+    assert all(t.exit_code == 0 for t in tables) and "identity" in tables[0].stdout
+    assert tables[0].stdout == tables[1].stdout
 
 
 @pytest.mark.slow
