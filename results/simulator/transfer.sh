@@ -19,6 +19,11 @@ if [[ $step == all || $step == diagnostic ]]; then
   python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "fit=$FIT" > "$OUT/diagnostic_fitted.json"
   python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "randomise=2" > "$OUT/diagnostic_randomised.json"
 fi
+if [[ $step == all || $step == lids ]]; then
+  # Domain randomisation of only what no reference pins (the lids, the head-gaze coupling) on top of the fit.
+  python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "fit=$FIT&randomise=3&randomise_only=lids,head" \
+    > "$OUT/diagnostic_fitted_lids_randomised.json"
+fi
 if [[ $step == all || $step == sensitivity ]]; then
   bench sim sensitivity --out "$OUT/sensitivity_default.json" > "$OUT/sensitivity_default.md"
   bench sim sensitivity --train "sim?n=30000&seed=3&fit=$FIT" --out "$OUT/sensitivity_fitted.json" > "$OUT/sensitivity_fitted.md"
