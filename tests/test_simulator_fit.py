@@ -138,3 +138,17 @@ def test_sim_fit_moves_the_eyeball_towards_real_eyes_that_sit_lower(tmp_path):
     step = record["history"][0]
     assert step["pitch"]["slope_deg_per_mm"] < 0 and step["shift_mm"]["eyeball_y"] > 0
     assert record["n_real"] == 150 and len(record["real_fingerprints"]) == 150  # cpu preset: half held out
+
+
+def test_bench_sim_sensitivity_writes_a_row_per_parameter_and_refuses_a_non_simulator(tmp_path):
+    out = tmp_path / "sensitivity.json"
+    result = CliRunner().invoke(cli, ["sim", "sensitivity", "--train", "sim?n=64&seed=2", "--epochs", "1", "--n", "50",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text())
+    assert set(record["parameters"]) == set(FREE_GEOMETRY) | {"iris_radius", "head_pitch", "head_yaw"}
+    assert "| eyeball_y |" in result.output and record["train"] == "sim?n=64&seed=2"
+    images = open_source("sim?n=8").load()
+    real = write_own_format(tmp_path / "eyes.npz", images.images, images.gaze)
+    refused = CliRunner().invoke(cli, ["sim", "sensitivity", "--train", f"npz:{real}"])
+    assert refused.exit_code == 2 and "expected a sim spec" in refused.output

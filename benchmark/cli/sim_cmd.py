@@ -14,6 +14,7 @@ from gazebench.core.errors import UserInputError
 from gazebench.core.images import to_model_tensor
 from gazebench.core.presets import list_presets
 from gazebench.data import open_source
+from gazebench.data.sim import SimSource
 from gazebench.data.simulator.fitfile import save_fit
 from gazebench.data.simulator.params import FREE_GROUPS, STYLES
 from gazebench.harness import records
@@ -59,8 +60,8 @@ def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, angle
         test, _ = held_out_split(len(real), cfg.n_test, cfg.n_real, np.random.default_rng(cfg.split_seed))
         indices = np.setdiff1d(indices, test)
     images = real.read(indices).images
-    result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, angles=tuple(angles.split(",")), n_train=n_train, epochs=epochs,
-                            iterations=iterations, seed=seed)
+    result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, angles=tuple(angles.split(",")),
+                            n_train=n_train, epochs=epochs, iterations=iterations, seed=seed)
     provenance = {"held_out_test_of": hold_out_preset, "git": records.git_state()}
     save_fit(Path(out), result, real_spec=real_spec, n_real=len(indices),
              fingerprints=fingerprints.fingerprints(to_model_tensor(images)), provenance=provenance)
@@ -79,7 +80,7 @@ def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, angle
 def sensitivity(train_spec, epochs, seed, count, out):
     """Train the cpu-width CNN on the renders, then move one scene parameter at a time at fixed gaze: deg per unit."""
     source = open_source(train_spec)
-    if not hasattr(source, "ranges"):
+    if not isinstance(source, SimSource):
         raise UserInputError(f"--train {train_spec}: expected a sim spec (sim?n=...), whose scene parameters can be varied.")
     train = source.load()
     cnn, seconds = train_cnn(to_model_tensor(train.images), train.gaze, seed, epochs=epochs)

@@ -21,15 +21,15 @@ from gazebench.metrics.accuracy import bias_gain_corr
 #: Besides the free geometry: the iris size (physiology fixes its range, but an estimator may still lean on it)
 #: and the head's pose at fixed gaze (deg added to it), which turns the eyeball and the lids in the crop.
 EXTRA = {"iris_radius": (5.0, 6.5), "head_pitch": (-10.0, 10.0), "head_yaw": (-10.0, 10.0)}
+HEAD_COLUMNS = {"head_pitch": 0, "head_yaw": 1}  # the EXTRA entries that add degrees to the head pose
 
 
 def _with_value(params: dict[str, torch.Tensor], name: str, value: float) -> dict[str, torch.Tensor]:
     """The same scenes with one parameter set to `value` for every image (head_* add degrees to the head pose)."""
     out = dict(params)
-    if name.startswith("head_") and name != "head_follow":
-        column = 0 if name == "head_pitch" else 1
+    if name in HEAD_COLUMNS:
         head = params["head"].clone()
-        head[:, column] += np.radians(value)
+        head[:, HEAD_COLUMNS[name]] += np.radians(value)
         out["head"] = head
     else:
         out[name] = torch.full_like(params[name], value)
@@ -57,7 +57,7 @@ def parameter_sensitivity(predict: Callable[[torch.Tensor], np.ndarray], *, seed
         means = np.array([np.degrees(predict(to_model_tensor(render(_with_value(params, name, v)).numpy()))).mean(0)
                           for v in values])
         slopes = np.polyfit(values, means, 1)[0]
-        drawn = style_ranges.get(name, (0.0, 0.0)) if not name.startswith("head_") or name == "head_follow" else EXTRA[name]
+        drawn = EXTRA[name] if name in HEAD_COLUMNS else style_ranges[name]
         width = drawn[1] - drawn[0]
         rows[name] = {"span": [float(lowest), float(highest)], "drawn_range": [float(drawn[0]), float(drawn[1])],
                       "pitch_deg_per_unit": round(float(slopes[0]), 3), "yaw_deg_per_unit": round(float(slopes[1]), 3),
