@@ -17,6 +17,18 @@ RUN = ["run", "--refiner", "identity", "--estimator", "knn", "--synthetic", "sim
        "--no-calibration", "--oracle", "none", "--device", "cpu"]
 
 
+def _fail(monkeypatch, method: str, where, code: int, message: str) -> None:
+    """Make Path.<method> raise OSError(code) for the paths `where` picks, as the machine would."""
+    original = getattr(Path, method)
+
+    def failing(self, *args, **kwargs):
+        if where(self):
+            raise OSError(code, message, str(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, method, failing)
+
+
 def test_a_failed_atomic_write_keeps_the_previous_file_and_leaves_no_temporary(tmp_path):
     target = write_bytes_atomic(tmp_path / "metrics.json", b"old")
 
@@ -30,14 +42,7 @@ def test_a_failed_atomic_write_keeps_the_previous_file_and_leaves_no_temporary(t
 
 
 def test_a_full_disk_while_a_run_writes_its_records_is_one_sentence_and_nothing_counts_as_done(tmp_path, monkeypatch):
-    write_text = Path.write_text
-
-    def no_space_for_metrics(self, *args, **kwargs):
-        if self.name.startswith(".metrics.json"):
-            raise OSError(errno.ENOSPC, "No space left on device", str(self))
-        return write_text(self, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "write_text", no_space_for_metrics)
+    _fail(monkeypatch, "write_text", lambda path: path.name.startswith(".metrics.json"), errno.ENOSPC, "No space left on device")
     result = CliRunner().invoke(cli, [*RUN, "--out", str(tmp_path / "runs")])
     assert result.exit_code == 2, result.output
     assert "error: No space left on device in " in result.output and "Traceback" not in result.output
@@ -48,14 +53,7 @@ def test_a_full_disk_while_a_run_writes_its_records_is_one_sentence_and_nothing_
 
 def test_a_read_only_output_folder_is_one_sentence(tmp_path, monkeypatch):
     read_only = tmp_path / "read_only"
-    mkdir = Path.mkdir
-
-    def refuse(self, *args, **kwargs):
-        if self == read_only or read_only in self.parents:
-            raise OSError(errno.EROFS, "Read-only file system", str(self))
-        return mkdir(self, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "mkdir", refuse)
+    _fail(monkeypatch, "mkdir", lambda path: path == read_only or read_only in path.parents, errno.EROFS, "Read-only file system")
     result = CliRunner().invoke(cli, [*RUN, "--out", str(read_only / "runs")])
     assert result.exit_code == 2, result.output
     assert "error: Read-only file system in " in result.output and "Traceback" not in result.output

@@ -16,7 +16,7 @@ from gazebench.core.presets import list_presets
 from gazebench.data import open_source
 from gazebench.data.sim import SimSource
 from gazebench.data.simulator.fitfile import save_fit
-from gazebench.data.simulator.params import FREE_GROUPS, STYLES
+from gazebench.data.simulator.params import FREE_GROUPS, STYLES, parse_free_groups
 from gazebench.harness import records
 from gazebench.harness.config import RunConfig
 from gazebench.harness.prepare import held_out_split
@@ -50,9 +50,7 @@ def command():
 def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, angles, iterations, n_train, epochs, seed):
     """Move the eyeball's placement until a CNN that learns the renders reads the real eyes at the population's mean
     gaze (harness/simfit.py says why this and not image statistics); writes FIT.json for `sim?fit=FIT.json`."""
-    groups = tuple(randomise_only.split(","))
-    if not set(groups) <= set(FREE_GROUPS):
-        raise UserInputError(f"--randomise-only {randomise_only}: expected groups among {', '.join(FREE_GROUPS)}.")
+    groups = parse_free_groups(randomise_only, f"--randomise-only {randomise_only}")
     real = open_source(real_spec)
     indices = np.arange(len(real))
     if hold_out_preset:

@@ -36,7 +36,16 @@ from gazebench.core.errors import UserInputError
 from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options
 from gazebench.data.simulator.fitfile import SimulatorFit
-from gazebench.data.simulator.params import FREE_GROUPS, GAZE_PRIORS, STAND_IN_STYLES, STYLES, LabelRange, draw_params, randomised
+from gazebench.data.simulator.params import (
+    FREE_GROUPS,
+    GAZE_PRIORS,
+    STAND_IN_STYLES,
+    STYLES,
+    LabelRange,
+    draw_params,
+    parse_free_groups,
+    randomised,
+)
 from gazebench.data.simulator.render import HEIGHT, WIDTH, render
 
 DEFAULT_COUNT = 20000
@@ -61,6 +70,16 @@ def render_images(
     idx = torch.as_tensor(np.asarray(indices), dtype=torch.int64, device=device)
     params = draw_params(seed, idx, style, labels, people, ranges)
     return render(params, equalize=equalize), params["gaze"].to(torch.float32)
+
+
+def render_batched(indices: np.ndarray, *args, **kwargs) -> EyeData:
+    """render_images over `indices` in batches of RENDER_BATCH (images do not depend on the batch), as numpy."""
+    images, gaze = [np.zeros((0, HEIGHT, WIDTH), np.uint8)], [np.zeros((0, 2), np.float32)]
+    for start in range(0, len(indices), RENDER_BATCH):
+        batch_images, batch_gaze = render_images(indices[start : start + RENDER_BATCH], *args, **kwargs)
+        images.append(batch_images.cpu().numpy())
+        gaze.append(batch_gaze.cpu().numpy())
+    return EyeData(np.concatenate(images), np.concatenate(gaze))
 
 
 def _number(spec: SourceSpec, key: str, default, kind=float):
@@ -130,10 +149,7 @@ class SimSource(EyeSource):
         self.randomise = _number(spec, "randomise", 1.0)
         if not 1 <= self.randomise <= 10:
             raise UserInputError(f"{spec.text}: option randomise={self.randomise:g} should be between 1 and 10.")
-        groups = tuple(spec.options.get("randomise_only", ",".join(FREE_GROUPS)).split(","))
-        if not set(groups) <= set(FREE_GROUPS):
-            raise UserInputError(f"{spec.text}: option randomise_only names {', '.join(sorted(set(groups) - set(FREE_GROUPS)))}; "
-                                 f"expected groups among {', '.join(FREE_GROUPS)}.")
+        groups = parse_free_groups(spec.options.get("randomise_only", ",".join(FREE_GROUPS)), f"{spec.text}: option randomise_only")
         ranges = {**STYLES[self.style], **(self.fit.ranges if self.fit else {})}
         self.ranges = randomised(ranges, self.randomise, groups)
 
@@ -172,15 +188,5 @@ class SimSource(EyeSource):
         return np.radians(self.label_offset) * np.c_[np.sin(angle), np.cos(angle)]
 
     def _read(self, indices: np.ndarray) -> EyeData:
-        images, gaze = [], []
-        for start in range(0, len(indices), RENDER_BATCH):
-            batch_images, batch_gaze = render_images(
-                indices[start : start + RENDER_BATCH], self.seed, self.style, self.labels, self.equalize, self.device, self.n_people,
-                self.ranges,
-            )
-            images.append(batch_images.cpu().numpy())
-            gaze.append(batch_gaze.cpu().numpy())
-        if not images:
-            return EyeData(np.zeros((0, HEIGHT, WIDTH), np.uint8), np.zeros((0, 2), np.float32))
-        gaze = np.concatenate(gaze) + self.person_label_offsets(indices).astype(np.float32)
-        return EyeData(np.concatenate(images), gaze)
+        data = render_batched(indices, self.seed, self.style, self.labels, self.equalize, self.device, self.n_people, self.ranges)
+        return EyeData(data.images, data.gaze + self.person_label_offsets(indices).astype(np.float32))

@@ -4,6 +4,8 @@ refiner sees or saw, by content)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,17 +93,20 @@ def prepare(cfg: RunConfig) -> Inputs:
     needed = cfg.n_synthetic + (cfg.n_realism if cfg.realism else 0)
     if len(synthetic) < needed:
         raise UserInputError(f"--synthetic {synthetic.name} holds {len(synthetic)} images; this run needs {needed}.")
-    oracle = _open_oracle(cfg, test, np.concatenate([test_indices, calibration_indices]))
+    labelled = np.concatenate([test_indices, calibration_indices])
+    # The test set's fingerprints, read and hashed once, and only if a guard below needs them.
+    test_prints = functools.cache(lambda: fingerprints.fingerprints(to_model_tensor(test.read(labelled).images)))
+    oracle = _open_oracle(cfg, test, test_prints)
     guard_reads_real = bool(cfg.real_test) and not cfg.refiner_checkpoint
     refiner_reads_real = refiner.needs_real_images and not cfg.refiner_checkpoint
     real_images = to_model_tensor(real.read(real_indices).images) if guard_reads_real or refiner_reads_real else None
-    _refuse_shared_images(cfg, real_images, test, np.concatenate([test_indices, calibration_indices]))
-    _refuse_fitted_test([("--synthetic", synthetic), ("--oracle", oracle)], test, np.concatenate([test_indices, calibration_indices]))
+    _refuse_shared_images(cfg, real_images, test, test_prints)
+    _refuse_fitted_test([("--synthetic", synthetic), ("--oracle", oracle)], test, test_prints)
     return Inputs(synthetic, real, test, real_indices, test_indices, calibration_indices, refiner, estimators, real_images,
                   oracle)
 
 
-def _open_oracle(cfg: RunConfig, test: EyeSource, labelled: np.ndarray) -> EyeSource | None:
+def _open_oracle(cfg: RunConfig, test: EyeSource, test_prints: Callable[[], np.ndarray]) -> EyeSource | None:
     """The oracle source, labelled, large enough, and sharing no image with the test set (by content)."""
     spec = cfg.oracle_spec()
     if spec is None:
@@ -114,19 +119,19 @@ def _open_oracle(cfg: RunConfig, test: EyeSource, labelled: np.ndarray) -> EyeSo
                              "the synthetic training and held-out images).")
     if not (spec.startswith("sim") and test.name.startswith("sim")):  # seeds keep two simulator sets apart
         shared = fingerprints.shared(fingerprints.fingerprints(to_model_tensor(oracle.read(np.arange(len(oracle))).images)),
-                                     fingerprints.fingerprints(to_model_tensor(test.read(labelled).images)))
+                                     test_prints())
         if shared:
             raise UserInputError(f"--oracle {oracle.name} shares {shared} images with the test set of {test.name}; "
                                  "expected labelled images of the test domain that are not test images.")
     return oracle
 
 
-def _refuse_shared_images(cfg: RunConfig, real_images: torch.Tensor | None, test: EyeSource, labelled: np.ndarray) -> None:
+def _refuse_shared_images(cfg: RunConfig, real_images: torch.Tensor | None, test: EyeSource,
+                          test_prints: Callable[[], np.ndarray]) -> None:
     """Refuse a test set that shares images, by content (core/fingerprints.py), with what the refiner learns
     from (--real, `real_images`) or learnt from (--refiner-checkpoint), whatever the specs say."""
     if not cfg.real_test and not cfg.refiner_checkpoint:
         return  # the test images are held out of --real by index: disjoint by construction
-    test_prints = fingerprints.fingerprints(to_model_tensor(test.read(labelled).images))
     if cfg.refiner_checkpoint:
         seen = fingerprints.load(Path(cfg.refiner_checkpoint))
         if seen is None:
@@ -140,25 +145,22 @@ def _refuse_shared_images(cfg: RunConfig, real_images: torch.Tensor | None, test
     else:
         seen = fingerprints.fingerprints(real_images)
         source = f"--real {cfg.real} gives the refiner"
-    shared = fingerprints.shared(seen, test_prints)
+    shared = fingerprints.shared(seen, test_prints())
     if shared:
         raise UserInputError(
-            f"{source} {shared} of the {len(test_prints)} test images of {test.name} (compared by image content); "
+            f"{source} {shared} of the {len(test_prints())} test images of {test.name} (compared by image content); "
             "leave --real-test out to hold a disjoint part of --real out, or test on real images the refiner never sees.")
 
 
-def _refuse_fitted_test(sources: list[tuple[str, EyeSource | None]], test: EyeSource, labelled: np.ndarray) -> None:
+def _refuse_fitted_test(sources: list[tuple[str, EyeSource | None]], test: EyeSource,
+                        test_prints: Callable[[], np.ndarray]) -> None:
     """Refuse a test set that shares images with the real eyes a simulator fit saw (`sim?fit=`), by content."""
-    fitted = [(option, source, source.real_fingerprints_seen()) for option, source in sources if source is not None]
-    fitted = [(option, source, seen) for option, source, seen in fitted if seen is not None and len(seen)]
-    if not fitted:
-        return
-    test_prints = fingerprints.fingerprints(to_model_tensor(test.read(labelled).images))
-    for option, source, seen in fitted:
-        shared = fingerprints.shared(seen, test_prints)
+    for option, source in sources:
+        seen = source.real_fingerprints_seen() if source is not None else None
+        shared = fingerprints.shared(seen, test_prints()) if seen is not None and len(seen) else 0
         if shared:
             raise UserInputError(
-                f"{option} {source.name} was fitted to {shared} of the {len(test_prints)} test images of {test.name} "
+                f"{option} {source.name} was fitted to {shared} of the {len(test_prints())} test images of {test.name} "
                 "(compared by image content); fit it to images the run does not test on (`bench sim fit --hold-out-test`).")
 
 

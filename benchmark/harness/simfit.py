@@ -23,7 +23,7 @@ import torch
 from tqdm.auto import tqdm
 
 from gazebench.core.images import to_model_tensor
-from gazebench.data.sim import RENDER_BATCH, render_images
+from gazebench.data.sim import render_batched
 from gazebench.data.simulator.params import FREE_GEOMETRY, FREE_GROUPS, GAZE_PRIORS, STYLES, randomised
 from gazebench.metrics.diagnostics import CPU, train_cnn
 from gazebench.metrics.sensitivity import parameter_sensitivity
@@ -44,10 +44,8 @@ TRAIN_SEED = 3  # the renders the fit's CNNs learn, as in the learnt-CNN diagnos
 def _mean_reading(ranges: dict, style: str, real: torch.Tensor, *, n_train: int, epochs: int, seed: int) -> tuple[np.ndarray, dict]:
     """Train the cpu-width CNN on renders under `ranges`; its mean and spread reading of the real eyes (deg) and the
     slopes of its reading on the levers."""
-    batches = [render_images(np.arange(start, min(start + RENDER_BATCH, n_train)), TRAIN_SEED, style, ranges=ranges)
-               for start in range(0, n_train, RENDER_BATCH)]  # batches keep memory small; images do not depend on them
-    images, gaze = (torch.cat(part).numpy() for part in zip(*batches))
-    cnn, _ = train_cnn(to_model_tensor(images), gaze, seed, epochs=epochs)
+    train = render_batched(np.arange(n_train), TRAIN_SEED, style, ranges=ranges)
+    cnn, _ = train_cnn(to_model_tensor(train.images), train.gaze, seed, epochs=epochs)
     reading = np.degrees(cnn.predict(real, device=CPU))
     slopes = parameter_sensitivity(lambda x: cnn.predict(x, device=CPU), n=500, style=style, ranges=ranges, steps=3,
                                    names=tuple(LEVERS.values()))["parameters"]

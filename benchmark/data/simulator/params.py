@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
+from gazebench.core.errors import UserInputError
+
 _MASK32 = 0xFFFFFFFF
 
 
@@ -81,6 +83,15 @@ FREE_GROUPS: dict[str, tuple[str, ...]] = {
     "lids": ("upper_opening", "lower_opening", "upper_follow", "lower_follow", "canthal_tilt"),
     "head": ("head_follow",),
 }
+
+
+def parse_free_groups(text: str, where: str) -> tuple[str, ...]:
+    """Comma-separated FREE_GROUPS names as a tuple; an unknown one is one sentence naming `where` it came from."""
+    groups = tuple(text.split(","))
+    unknown = sorted(set(groups) - set(FREE_GROUPS))
+    if unknown:
+        raise UserInputError(f"{where} names {', '.join(unknown)}; expected groups among {', '.join(FREE_GROUPS)}.")
+    return groups
 
 
 def randomised(ranges: dict[str, tuple[float, float]], factor: float,
