@@ -12,10 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from gazebench.cli.main import cli
+from gazebench.core.images import to_model_tensor
 from gazebench.data import open_source
 from gazebench.harness import records
 from gazebench.harness.config import NO_ORACLE, RunConfig, auto_oracle, settings_hash
 from gazebench.harness.gap import gap_closed_pct
+from gazebench.harness.stages import Data, fit_on_unrefined
 from gazebench.report.gaps import gap_frame
 
 REPO = Path(__file__).resolve().parents[1]
@@ -79,6 +81,9 @@ def test_a_stand_in_run_reports_the_oracle_and_the_gap_closed(tmp_path):
                                                                    method["mean_angular_error_deg"], oracle["mean_angular_error_deg"]))
     # The oracle reads its own domain far better than knn trained on the source does.
     assert oracle["mean_angular_error_deg"] < method["unrefined_error_deg"]
+    # Drift as the oracle reads it: its error on the refined held-out renders, beyond its error on the test set.
+    assert method["gaze_drift_oracle_read_deg"] == pytest.approx(method["oracle_read_refined_deg"] - oracle["mean_angular_error_deg"])
+    assert method["oracle_read_unrefined_deg"] > oracle["mean_angular_error_deg"]  # the source's look misleads it
     assert 30.0 <= method["domain_accuracy_oracle_pct"] <= 70.0  # one domain against itself: near chance
     table = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "gaps"])
     assert table.exit_code == 0 and "| knn | histogram |" in table.output
@@ -96,6 +101,19 @@ def test_no_oracle_runs_as_before(tmp_path):
     assert [r["kind"] for r in metrics] == ["method"] and "gap_closed_pct" not in metrics[0]
     table = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "all"])
     assert "Gap closed" not in table.output  # folders without an oracle print the tables they always did
+
+
+def test_an_unrefined_fit_is_made_once_per_estimator_settings_and_size():
+    # The realism probe and the gap stage's unrefined row ask for the same seeded fit: it is fitted once.
+    data = open_source("sim?n=120&seed=1").read(np.arange(120))
+    shared = Data(syn_train=to_model_tensor(data.images), syn_hold=to_model_tensor(data.images[:0]), syn_gaze=data.gaze,
+                  syn_hold_gaze=data.gaze[:0], test=data, test_images=to_model_tensor(data.images),
+                  test_people=np.zeros(120), calibration=None, pool_people=np.zeros(0))
+    cfg, said = RunConfig(preset="cpu", progress=False), []
+    first = fit_on_unrefined(cfg, shared, "knn", 120, "cpu", said.append)
+    assert fit_on_unrefined(cfg, shared, "knn", 120, "cpu", said.append) is first and len(said) == 1
+    assert fit_on_unrefined(cfg, shared, "knn", 100, "cpu", said.append) is not first
+    assert fit_on_unrefined(cfg, shared, "knn", 120, "cpu", said.append, n_neighbors=3) is not first and len(said) == 3
 
 
 def test_gap_frame_pairs_seeds_and_gives_an_interval():

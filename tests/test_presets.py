@@ -20,13 +20,13 @@ def test_the_shipped_presets_inherit_from_the_paper():
     assert cpu["run"]["n_real"] == 2_000 and cpu["run"]["n_calibration"] == paper["run"]["n_calibration"] == 60
     # simgan_global is simgan_local of the same preset with its own lambda and no history buffer
     for p in (paper, standard, cpu):
-        assert p["simgan_global"] == {**p["simgan_local"], "self_reg_lambda": 16.0, "history_size": 0}
+        assert p["simgan_global"] == {**p["simgan_local"], "self_reg_lambda": 0.8, "history_size": 0}
 
 
 def test_components_read_their_section_as_tuples():
     assert create_estimator("knn", preset="standard").settings["grid"] == (18, 28)
     refiner = create_refiner("simgan_local", preset="cpu")
-    assert refiner.config["adam_betas"] == (0.5, 0.999) and refiner.config["adversarial_steps"] == 60
+    assert refiner.config["adam_betas"] == (0.5, 0.999) and refiner.config["adversarial_steps"] == 600
 
 
 def test_an_unknown_preset_is_one_sentence_everywhere():

@@ -11,6 +11,12 @@ a negative value means the refiner made things worse. A null result on a gap the
 points at the refiner; on a gap the oracle cannot close either, at the data. The stage runs after every other
 one, so a run without an oracle measures exactly what it did before this stage existed.
 
+Drift as the target reads it: the oracle-trained estimator's error on the refined held-out images against their
+synthetic labels, minus its error on the test set. On an appearance gap (same geometry) a refiner that takes on
+the target's look and keeps the gaze leaves it near 0; the realism stage's drift probe, trained on the source's
+look, cannot tell a changed look from a changed gaze. The unrefined fit is shared with that probe where they are
+the same fit (harness/stages.fit_on_unrefined).
+
 The realism floor: the same held-out domain classifier as the realism stage, on oracle images against the test
 images (one domain: about 50%, what "indistinguishable" reads as at this size) and on unrefined images.
 """
@@ -27,7 +33,7 @@ from gazebench.core.images import to_model_tensor
 from gazebench.estimators.registry import check_predictions, create_estimator
 from gazebench.harness.config import RunConfig
 from gazebench.harness.prepare import Inputs
-from gazebench.harness.stages import Data, Refined
+from gazebench.harness.stages import Data, Refined, fit_on_unrefined
 from gazebench.metrics.accuracy import angular_errors, bias_gain_corr, summarize_errors
 from gazebench.metrics.realism import domain_classifier_accuracy
 
@@ -40,12 +46,14 @@ def gap_closed_pct(unrefined: float, refined: float, oracle: float) -> float:
     return float(100.0 * (unrefined - refined) / gap) if gap > 0 else float("nan")
 
 
-def _fit_and_test(cfg: RunConfig, name: str, images: torch.Tensor, gaze: np.ndarray, data: Data, device) -> np.ndarray:
-    """Predictions on the test set of a fresh estimator `name` (the run's settings and seed) trained on images."""
-    estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **cfg.settings.get(name, {}))
-    estimator.fit(images, gaze, device=device, progress=cfg.progress)
+def _predict_test(estimator, data: Data, device) -> np.ndarray:
     predicted = estimator.predict(data.test_images, device=device)
     return check_predictions(estimator, len(data.test_images), predicted).astype(np.float64)
+
+
+def _oracle_read(estimator, images: torch.Tensor, gaze: np.ndarray, device) -> float:
+    """Mean error of the oracle-trained estimator on images against their synthetic labels (deg)."""
+    return float(angular_errors(check_predictions(estimator, len(images), estimator.predict(images, device=device)), gaze).mean())
 
 
 def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, method_records: list[dict],
@@ -60,19 +68,29 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
     oracle_records = []
     for record in method_records:
         name = record["estimator"]
+        settings = cfg.settings.get(name, {})
         t0 = time.perf_counter()
         if refined.refiner.name == UNREFINED_REFINER:
             unrefined_error = record["mean_angular_error_deg"]
         else:
-            log(f"gap: training estimator {name} on {len(data.syn_train)} unrefined synthetic images")
-            unrefined_error = float(angular_errors(_fit_and_test(cfg, name, data.syn_train, data.syn_gaze, data, device),
-                                                   test_gaze).mean())
+            unrefined = fit_on_unrefined(cfg, data, name, len(data.syn_train), device, log, **settings)
+            unrefined_error = float(angular_errors(_predict_test(unrefined, data, device), test_gaze).mean())
         log(f"gap: training estimator {name} on {cfg.n_synthetic} oracle images")
-        predicted = _fit_and_test(cfg, name, oracle_images[: cfg.n_synthetic], oracle_gaze[: cfg.n_synthetic], data, device)
+        oracle_estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
+        oracle_estimator.fit(oracle_images[: cfg.n_synthetic], oracle_gaze[: cfg.n_synthetic], device=device, progress=cfg.progress)
+        predicted = _predict_test(oracle_estimator, data, device)
         errors = angular_errors(predicted, test_gaze)
         oracle_error = float(errors.mean())
         closed = gap_closed_pct(unrefined_error, record["mean_angular_error_deg"], oracle_error)
         record.update({"unrefined_error_deg": unrefined_error, "oracle_error_deg": oracle_error, "gap_closed_pct": closed})
+        if len(refined.hold):
+            # Drift read by an estimator of the target's look: on an appearance gap a refiner that keeps the gaze
+            # and takes on the target's look leaves this at the oracle's own error (the realism probe, trained on
+            # the source's look, misreads any image that changed its look, whatever its gaze).
+            read_refined = _oracle_read(oracle_estimator, refined.hold, data.syn_hold_gaze, device)
+            record.update({"oracle_read_refined_deg": read_refined,
+                           "oracle_read_unrefined_deg": _oracle_read(oracle_estimator, data.syn_hold, data.syn_hold_gaze, device),
+                           "gaze_drift_oracle_read_deg": read_refined - oracle_error})
         oracle_records.append({"kind": "oracle", "estimator": name, **common, "refiner": "(oracle)", "oracle": inputs.oracle.name,
                                "n_train": int(cfg.n_synthetic), **summarize_errors(errors), **bias_gain_corr(predicted, test_gaze),
                                "seconds": time.perf_counter() - t0})

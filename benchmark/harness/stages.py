@@ -5,8 +5,9 @@ synthetic labels, predict the test set and the calibration pool) -> references -
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,20 @@ class Data:
     test_people: np.ndarray
     calibration: EyeData | None
     pool_people: np.ndarray
+    unrefined_fits: dict = field(default_factory=dict, repr=False)  # see fit_on_unrefined
+
+
+def fit_on_unrefined(cfg: RunConfig, data: Data, name: str, n: int, device, log, **settings: Any):
+    """Estimator `name` (the run's preset and seed, `settings` on top) trained on the first n UNREFINED synthetic
+    images, fitted once per run: the realism probe and the gap stage's unrefined row are often the very same fit
+    (a seeded fit of the same images), and on the cpu preset a CNN fit is a sixth of the run."""
+    key = (name, n, json.dumps(settings, sort_keys=True, default=str))
+    if key not in data.unrefined_fits:
+        log(f"training estimator {name} on {n} unrefined synthetic images")
+        estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
+        estimator.fit(data.syn_train[:n], data.syn_gaze[:n], device=device, progress=cfg.progress)
+        data.unrefined_fits[key] = estimator
+    return data.unrefined_fits[key]
 
 
 @dataclass
@@ -57,7 +72,7 @@ class Refined:
     seconds: float
 
 
-def _realism(cfg, device, syn_hold, syn_hold_gaze, refined_hold, real_hold, syn_train, syn_gaze, log):
+def _realism(cfg, device, data: Data, syn_hold, syn_hold_gaze, refined_hold, real_hold, log):
     """Domain-classifier accuracy, Fréchet distances in the probe CNN's features, gaze drift.
 
     The probe is a CNN trained on the same n_probe UNREFINED synthetic images with the same seed in every
@@ -65,10 +80,9 @@ def _realism(cfg, device, syn_hold, syn_hold_gaze, refined_hold, real_hold, syn_
     synthetic image's label and the probe's prediction on its refined version: for the identity refiner it
     is the probe's own error on held-out synthetic images, the floor other refiners compare to.
     """
-    n_probe = min(cfg.n_probe, len(syn_train))
-    log(f"training the drift/feature probe ({PROBE_ESTIMATOR}) on {n_probe} unrefined synthetic images")
-    probe = create_estimator(PROBE_ESTIMATOR, preset=cfg.preset, seed=cfg.seed)
-    probe.fit(syn_train[:n_probe], syn_gaze[:n_probe], device=device, progress=cfg.progress)
+    n_probe = min(cfg.n_probe, len(data.syn_train))
+    log(f"the drift/feature probe: a {PROBE_ESTIMATOR} on {n_probe} unrefined synthetic images")
+    probe = fit_on_unrefined(cfg, data, PROBE_ESTIMATOR, n_probe, device, log)
     probe_note = f"a {PROBE_ESTIMATOR} trained on {n_probe} unrefined synthetic images"
     real_features = probe.features(real_hold, device=device)
     drift = gaze_drift_deg(probe, syn_hold_gaze, refined_hold, device=device)
@@ -187,8 +201,7 @@ def stage_references(cfg: RunConfig, inputs: Inputs, data: Data, common: dict, l
 def stage_realism(cfg: RunConfig, data: Data, refined: Refined, device, log) -> dict[str, Any]:
     log("measuring realism on held-out images (domain classifier, Fréchet distance, gaze drift)")
     n = min(len(data.syn_hold), len(data.test_images))  # equal-sized sets, so accuracies and distances compare
-    return _realism(cfg, device, data.syn_hold[:n], data.syn_hold_gaze[:n], refined.hold[:n], data.test_images[:n],
-                    data.syn_train, data.syn_gaze, log)
+    return _realism(cfg, device, data, data.syn_hold[:n], data.syn_hold_gaze[:n], refined.hold[:n], data.test_images[:n], log)
 
 
 def stage_views(run_dir: Path, data: Data, refined: Refined, errors_by_label: dict, predictions: list) -> None:

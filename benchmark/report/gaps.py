@@ -3,7 +3,8 @@
 Each run with an oracle (harness/gap.py) records, per estimator, the error of the same estimator trained on the
 unrefined synthetic images, on the refined ones and on labelled images of the test domain (the oracle). The
 table gives their means over seeds and the mean of the per-seed gap closed (%), with a t interval over seeds:
-the share of the unrefined-to-oracle gap that refining closed, 100% being as good as the test domain's labels.
+the share of the unrefined-to-oracle gap that refining closed, 100% being as good as the test domain's labels;
+and, where measured, the drift as the oracle-trained estimator reads it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from scipy import stats
 GAP_COLUMN = "gap_closed_pct"
 ERROR_COLUMNS = {"unrefined (deg)": "unrefined_error_deg", "refined (deg)": "mean_angular_error_deg",
                  "oracle (deg)": "oracle_error_deg"}
+# Present where the run measured realism: drift as an estimator trained on the target's look reads it (harness/gap.py).
+DRIFT_COLUMN = ("drift, oracle-read (deg)", "gaze_drift_oracle_read_deg")
 
 
 def has_gaps(records: pd.DataFrame) -> bool:
@@ -28,6 +31,9 @@ def gap_frame(methods: pd.DataFrame, group_keys: list[str], level: float = 0.95)
         row = dict(zip(group_keys, group if isinstance(group, tuple) else (group,)))
         row["seeds"] = int(part["seed"].nunique())
         for label, column in ERROR_COLUMNS.items():
+            row[label] = float(part[column].astype(float).mean())
+        label, column = DRIFT_COLUMN
+        if column in part and part[column].notna().any():
             row[label] = float(part[column].astype(float).mean())
         closed = part[GAP_COLUMN].astype(float)
         row["gap closed (%)"] = float(closed.mean())

@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # The known-truth gap protocol (issue 20), as `bench sweep` commands. From the repository root:
 #   bash results/controlled/sweep.sh [SEEDS]        # SEEDS default 0-4
+# Environment, each optional: PRESET (standard), GAPS ("appearance shape combined"), REFINERS (all six),
+# ESTIMATORS (cnn,rf,knn). Runs go to results/controlled/runs_$PRESET/$GAP, tables to tables_${PRESET}_$GAP.md.
 # Each gap is a simulator stand-in (benchmark/data/simulator/params.py): `appearance` (the look changes, the
 # geometry does not), `shape` (the geometry changes, the look does not) and `combined`. Every run also trains
-# each estimator on the unrefined renders and on 30k labelled renders of the gap's own style (the oracle,
-# other seeds than the test set's), so each cell reports the gap it closed (harness/gap.py).
-# Cost on 2 idle cores: one standard cell with the CNN is about 10-20 minutes (three CNN fits, the refiner);
-# the whole protocol (6 refiners x 3 gaps x 5 seeds) is a cluster job (`bench sweep --launcher slurm`).
+# each estimator on the unrefined renders and on labelled renders of the gap's own style (the oracle, other
+# seeds than the test set's), so each cell reports the gap it closed (harness/gap.py).
+# Cost on 2 idle cores, cpu preset: a simgan cell with cnn,knn about 4.5 minutes, a training-free one about 1.5;
+# one standard cell with the CNN 10-20 minutes; the whole standard protocol is a cluster job (`--launcher slurm`).
 set -euo pipefail
 if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
   echo "sweep.sh: the working tree has uncommitted changes; commit them first (runs record a clean commit)." >&2
   exit 2
 fi
 SEEDS="${1:-0-4}"
+PRESET="${PRESET:-standard}"
+GAPS="${GAPS:-appearance shape combined}"
+REFINERS="${REFINERS:-identity,gaussian,fda,histogram,simgan_global,simgan_local}"
+ESTIMATORS="${ESTIMATORS:-cnn,rf,knn}"
 BENCH="python -m gazebench.cli.main"  # this checkout's code, even where another checkout is pip-installed
-for GAP in appearance shape combined; do
-  $BENCH sweep --preset standard --refiner identity,gaussian,fda,histogram,simgan_global,simgan_local \
-    --estimator cnn,rf,knn --seeds "$SEEDS" --real "sim?style=$GAP&seed=100000" --out "results/controlled/runs/$GAP"
-  $BENCH table "results/controlled/runs/$GAP" --table all > "results/controlled/tables_$GAP.md"
+for GAP in $GAPS; do
+  OUT="results/controlled/runs_$PRESET/$GAP"
+  $BENCH sweep --preset "$PRESET" --refiner "$REFINERS" --estimator "$ESTIMATORS" --seeds "$SEEDS" --workers 1 \
+    --real "sim?style=$GAP&seed=100000" --out "$OUT"
+  $BENCH table "$OUT" --table all > "results/controlled/tables_${PRESET}_$GAP.md"
 done
