@@ -58,6 +58,9 @@ class Refiner(PresetSized, ABC):
     def save(self, out_dir: Path) -> None:
         """Write a checkpoint folder that gazebench.refiners.registry.load_refiner reads back."""
 
+    #: The training step the last fit continued from (fit with resume=True and a checkpoint); None: it started afresh.
+    resumed_at_step: int | None = None
+
     @property
     def unfinished(self) -> str | None:
         """None when the refiner is ready to use; otherwise why not (a checkpoint of an interrupted training)."""

@@ -212,6 +212,7 @@ class SimGANRefiner(Refiner):
                 )
         if out_dir is not None and resume and (Path(out_dir) / CONFIG_FILE).is_file():
             self._load_state(Path(out_dir), expected_name=read_refiner_config(Path(out_dir))[0])
+            self.resumed_at_step = self.step
         self.prepare_training(device)
         mf = self._memory_format(device)
         synthetic = synthetic.to(device).contiguous(memory_format=mf)

@@ -86,7 +86,8 @@ def test_a_killed_sweep_started_again_finishes_only_what_is_missing(tmp_path, tm
     assert result.exit_code == 0 and f"3 cells: {len(done_before)} done" in result.output
     done_after = {name for name in _runs(tmp_path) if records.is_done(tmp_path / name)}
     assert done_before < done_after and len(done_after) == 3  # the finished cells were not run again
-    # Its tables equal an uninterrupted sweep's (the killed cell's unfinished folder is skipped with a warning).
+    # The killed cell continued in its own folder, and the tables equal an uninterrupted sweep's.
+    assert len(_runs(tmp_path)) == 3
     whole = tmp_path_factory.mktemp("uninterrupted")  # outside tmp_path: tables read every run folder below theirs
     assert _sweep(whole, "--refiner", "identity", "--seeds", "0-2").exit_code == 0
     tables = [CliRunner().invoke(cli, ["table", str(out), "--table", "all"]) for out in (tmp_path, whole)]
@@ -99,8 +100,8 @@ def test_the_slurm_path_runs_through_submitits_local_executor(tmp_path):
     base = RunConfig(estimators=("knn",), n_synthetic=300, realism=False, references=False, calibration=False,
                      out=str(tmp_path))
     cells = sweep.expand(base, ["identity", "gaussian"], [0])
-    jobs = sweep.submit_slurm(cells, tmp_path, partition=None, time_min=5, cpus=1, gpus=0, array_parallelism=2,
-                              cluster="local")
+    jobs = {key: job.job_id for key, job in sweep.submit_slurm(cells, tmp_path, partition=None, time_min=5, cpus=1, gpus=0,
+                                                                array_parallelism=2, cluster="local").items()}
     assert set(jobs) == {cell.key for cell, _ in cells}
     sweep.write_manifest(tmp_path, cells, "slurm", jobs)
     import submitit

@@ -4,12 +4,16 @@ The options that describe a run's data and sizes (`run_options`) are shared with
 cell is configured exactly as a run is.
 """
 
-import click
+import dataclasses
 
+import click
+from click.core import ParameterSource
+
+from gazebench.core.errors import UserInputError
 from gazebench.core.presets import list_presets
 from gazebench.core.settings import parse_assignments
 from gazebench.estimators.registry import ESTIMATORS
-from gazebench.harness.config import NO_ORACLE
+from gazebench.harness.config import NO_ORACLE, requested_config
 from gazebench.harness.run import DEFAULT_REAL, DEFAULT_SYNTHETIC, RunConfig, run_benchmark
 from gazebench.metrics.calibration import CALIBRATION_KS
 from gazebench.refiners.registry import REFINERS
@@ -74,15 +78,27 @@ def config_from_options(*, estimators, synthetic, real, real_test, oracle, n_syn
               help="Let a --refiner-checkpoint import the class it records even when no built-in or installed plugin has it.")
 @run_options
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+              help="Continue an unfinished run folder with the settings it was started with (from its config.json): the "
+                   "refiner from its last checkpoint, each CNN from its last epoch. Only --device may be given beside it.")
 @click.option("--out", type=click.Path(file_okay=False), default="results/runs", show_default=True,
               help="Folder that receives one new folder per run.")
-def command(refiner, refiner_checkpoint, allow_unfingerprinted_checkpoint, trust_checkpoint_code, seed, out, **options):
+@click.pass_context
+def command(ctx, refiner, refiner_checkpoint, allow_unfingerprinted_checkpoint, trust_checkpoint_code, seed, out, resume_dir,
+            **options):
     """Refine synthetic eyes, train gaze estimators on them, and measure angular error on real eyes.
 
     The last line printed is the run folder.
     """
-    config = config_from_options(refiner=refiner, refiner_checkpoint=refiner_checkpoint, seed=seed, out=out,
-                                 allow_unfingerprinted_checkpoint=allow_unfingerprinted_checkpoint,
-                                 trust_checkpoint_code=trust_checkpoint_code, **options)
-    run_dir = run_benchmark(config, log=click.echo)
+    if resume_dir is not None:
+        given = [p.opts[0] for p in ctx.command.params if p.name not in ("resume_dir", "device")
+                 and ctx.get_parameter_source(p.name) is ParameterSource.COMMANDLINE]
+        if given:
+            raise UserInputError(f"--resume {resume_dir} continues a run with the settings it was started with; drop {given[0]}.")
+        config = dataclasses.replace(requested_config(resume_dir), device=options["device"])
+    else:
+        config = config_from_options(refiner=refiner, refiner_checkpoint=refiner_checkpoint, seed=seed, out=out,
+                                     allow_unfingerprinted_checkpoint=allow_unfingerprinted_checkpoint,
+                                     trust_checkpoint_code=trust_checkpoint_code, **options)
+    run_dir = run_benchmark(config, log=click.echo, resume_dir=resume_dir)
     click.echo(str(run_dir))

@@ -68,7 +68,8 @@ def command(refiners, estimators, seeds, grid_items, out, launcher, workers, par
             raise UserInputError(f"{len(failures)} of {len(todo)} cells failed ({', '.join(sorted(failures))}); "
                                  f"their errors are in {out_dir / sweep.FAILED_DIR}. Run the same command to retry them.")
     else:
-        jobs = sweep.submit_slurm(todo, out_dir, partition=partition, time_min=time_min, cpus=cpus, gpus=gpus,
-                                  array_parallelism=array_parallelism) if todo else {}
+        submitted = sweep.submit_slurm(todo, out_dir, partition=partition, time_min=time_min, cpus=cpus, gpus=gpus,
+                                       array_parallelism=array_parallelism) if todo else {}
+        jobs = {key: job.job_id for key, job in submitted.items()}
         sweep.write_manifest(out_dir, cells, launcher, jobs)
         click.echo(f"submitted {len(jobs)} cells; `bench sweep --status {out_dir}` shows their progress.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,6 +23,9 @@ class GazeEstimator(PresetSized, ABC):
     #: Settings per preset name (a plugin's); overrides may only change settings a preset defines.
     PRESETS: ClassVar[dict[str, dict[str, Any]]]
     REQUIRED_CLASS_ATTRIBUTES: ClassVar[dict[str, type]] = {"name": str, "PRESETS": dict}  # checked for plugins
+    #: Where an estimator that trains in epochs saves each finished epoch and resumes from (the harness sets it
+    #: inside a run folder, so a killed `bench run` continues; harness/run.py). Others may ignore it.
+    checkpoint_path: Path | None = None
     def __init__(self, *, preset: str = "cpu", seed: int = 0, **overrides: Any):
         defaults = self.preset_settings(preset)
         unknown = set(overrides) - set(defaults)

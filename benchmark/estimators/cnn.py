@@ -20,6 +20,7 @@ from gazebench.core.device import autocast, memory_format, seed_everything
 from gazebench.core.geometry import pitchyaw_to_vector, vector_to_pitchyaw
 from gazebench.estimators.augment import AUGMENTATIONS, augment
 from gazebench.estimators.base import ESTIMATORS, FeatureEstimator
+from gazebench.estimators.epochs import resume_epochs, save_epoch, training_identity
 
 PAPER_CHANNELS = (32, 32, 64, 80, 192)  # the appendix's; paper.toml sizes the paper preset so
 
@@ -117,8 +118,11 @@ class GazeCNN(FeatureEstimator):
         total_steps = steps_per_epoch * s["epochs"]
         optimizer = torch.optim.Adam(self.net.parameters(), lr=s["lr"])
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total_steps, 1))
-        bar = tqdm(total=total_steps, desc="train gaze cnn", unit="step", disable=not progress)
-        for _ in range(s["epochs"]):
+        parts = {"net": self.net, "optimizer": optimizer, "schedule": schedule}
+        identity = training_identity(self.settings, self.seed, images, gaze)
+        start = resume_epochs(self.checkpoint_path, identity, parts, generator)
+        bar = tqdm(total=total_steps, initial=start * steps_per_epoch, desc="train gaze cnn", unit="step", disable=not progress)
+        for epoch in range(start, s["epochs"]):
             order = torch.randperm(len(images), generator=generator).to(device)
             for step in range(steps_per_epoch):
                 batch = order[step * batch_size : (step + 1) * batch_size]
@@ -133,6 +137,7 @@ class GazeCNN(FeatureEstimator):
                 bar.update()
                 if step % 20 == 0:
                     bar.set_postfix(loss=f"{loss.item():.4f}")
+            save_epoch(self.checkpoint_path, identity, epoch + 1, parts, generator)
         bar.close()
         self.steps_trained = total_steps
         self.net.eval()

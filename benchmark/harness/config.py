@@ -4,7 +4,9 @@ its folder and tells experiments apart in the tables."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from gazebench.core.errors import UserInputError
@@ -167,3 +169,17 @@ def settings_record(config: RunConfig, refiner: str, estimator: str | None) -> d
         for key, value in resolved.settings.get(component, {}).items() if component else ():
             flat[f"{component}.{key}"] = value
     return flat
+
+
+def requested_config(run_dir: Path) -> RunConfig:
+    """The RunConfig a run folder was started with (config.json's `request`): what `bench run --resume DIR` continues."""
+    path = Path(run_dir) / records.CONFIG_FILE
+    try:
+        request = json.loads(path.read_text(encoding="utf-8"))["request"]
+    except (OSError, ValueError):
+        raise UserInputError(f"--resume {run_dir}: not a run folder that `bench run` started ({path} is missing or unreadable).") from None
+    except (KeyError, TypeError):
+        raise UserInputError(f"--resume {run_dir}: it was started by a version before --resume and does not record its "
+                             "settings as given; start the run again.") from None
+    fields = {f.name for f in dataclasses.fields(RunConfig)}
+    return RunConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in request.items() if k in fields})

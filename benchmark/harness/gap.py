@@ -77,6 +77,7 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
             unrefined_error = float(angular_errors(_predict_test(unrefined, data, device), test_gaze).mean())
         log(f"gap: training estimator {name} on {cfg.n_synthetic} oracle images")
         oracle_estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
+        oracle_estimator.checkpoint_path = data.checkpoint(f"oracle_{name}")
         oracle_estimator.fit(oracle_images[: cfg.n_synthetic], oracle_gaze[: cfg.n_synthetic], device=device, progress=cfg.progress)
         predicted = _predict_test(oracle_estimator, data, device)
         errors = angular_errors(predicted, test_gaze)

@@ -24,6 +24,7 @@ from gazebench.core.errors import UserInputError
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 DONE_MARKER = "done"
+CHECKPOINTS_DIR = "estimator_checkpoints"  # epoch checkpoints of a run's CNN fits; removed once the run is done
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -91,6 +92,23 @@ def mark_done(run_dir: Path) -> None:
 
 def is_done(run_dir: Path) -> bool:
     return (Path(run_dir) / DONE_MARKER).is_file()
+
+
+def resumable_run_dir(run_dir: Path, refiner: str, seed: int, settings: str) -> Path:
+    """run_dir, checked to be an unfinished run folder of this refiner, seed and settings hash (else one sentence)."""
+    run_dir = Path(run_dir)
+    try:
+        config = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        recorded = (config["refiner"]["name"], config["run"]["seed"], config["settings_hash"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserInputError(f"--resume {run_dir}: not a run folder that `bench run` started (no readable {CONFIG_FILE} "
+                             "with its refiner, seed and settings hash).") from None
+    if is_done(run_dir):
+        raise UserInputError(f"--resume {run_dir}: that run finished already ('{DONE_MARKER}' is there); nothing to resume.")
+    if recorded != (refiner, seed, settings):
+        raise UserInputError(f"--resume {run_dir}: it was started as refiner {recorded[0]}, seed {recorded[1]}, settings "
+                             f"{recorded[2]}; this command is refiner {refiner}, seed {seed}, settings {settings}.")
+    return run_dir
 
 
 def read_run(run_dir: Path) -> tuple[dict, list[dict]]:

@@ -12,6 +12,7 @@ import dataclasses
 import importlib.metadata
 import platform
 import resource
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,9 +56,10 @@ def _versions() -> dict[str, str | None]:
     return versions
 
 
-def _config_record(cfg: RunConfig, inputs: Inputs, device: torch.device) -> dict[str, Any]:
+def _config_record(cfg: RunConfig, inputs: Inputs, device: torch.device, request: RunConfig) -> dict[str, Any]:
     return {
         "run": dataclasses.asdict(cfg),
+        "request": dataclasses.asdict(request),  # the settings as given, before presets filled them: --resume reads them
         "refiner": {"name": inputs.refiner.name, "config": inputs.refiner.config},
         "estimators": {name: est.config for name, est in inputs.estimators.items()},
         "data": {
@@ -81,8 +83,13 @@ def _config_record(cfg: RunConfig, inputs: Inputs, device: torch.device) -> dict
     }
 
 
-def run_benchmark(config: RunConfig, *, log: Callable[[str], None] = print) -> Path:
-    """Run one benchmark and return its run folder; the folder counts as complete only once `done` exists."""
+def run_benchmark(config: RunConfig, *, log: Callable[[str], None] = print, resume_dir: Path | None = None) -> Path:
+    """Run one benchmark and return its run folder; the folder counts as complete only once `done` exists.
+
+    With resume_dir (an unfinished run folder of the same refiner, seed and settings) the run continues there: the
+    refiner from its last checkpoint, each CNN from its last finished epoch; what is quick (data, RF, kNN, metrics)
+    is computed again, seeded, so the records equal those of a run that was never stopped (bit-identical on the CPU).
+    """
     started = time.perf_counter()
     cfg = config.resolved()
     device = resolve_device(cfg.device)
@@ -91,11 +98,16 @@ def run_benchmark(config: RunConfig, *, log: Callable[[str], None] = print) -> P
         log(f"NOTE: real domain '{inputs.real.name}' is the simulator's STAND-IN for real eyes, not real data; "
             "give --real (and --real-test) for real MPIIGaze eyes.")
     digest = settings_hash(config)
-    run_dir = records.new_run_dir(Path(cfg.out), inputs.refiner.name, cfg.seed, digest)
-    log(f"run folder: {run_dir}")
+    if resume_dir is None:
+        run_dir = records.new_run_dir(Path(cfg.out), inputs.refiner.name, cfg.seed, digest)
+        log(f"run folder: {run_dir}")
+    else:
+        run_dir = records.resumable_run_dir(Path(resume_dir), inputs.refiner.name, cfg.seed, digest)
+        log(f"resuming run folder: {run_dir}")
     try:
         _run(cfg, inputs, device, run_dir, started, log, synthetic_setting=config.synthetic or "default simulator",
-             digest=digest, settings=lambda estimator: settings_record(config, cfg.refiner, estimator))
+             digest=digest, settings=lambda estimator: settings_record(config, cfg.refiner, estimator),
+             request=config, resume=resume_dir is not None)
     except BaseException:
         log(f"run stopped before finishing; {run_dir} has no '{records.DONE_MARKER}' marker and tables skip it.")
         raise
@@ -103,14 +115,16 @@ def run_benchmark(config: RunConfig, *, log: Callable[[str], None] = print) -> P
 
 
 def _run(cfg: RunConfig, inputs: Inputs, device: torch.device, run_dir: Path, started: float, log, *,
-         synthetic_setting: str, digest: str, settings: Callable[[str | None], dict[str, Any]]) -> None:
+         synthetic_setting: str, digest: str, settings: Callable[[str | None], dict[str, Any]], request: RunConfig,
+         resume: bool) -> None:
     """The stages of a run, in order: inputs, refine, estimate, references, realism, views; then the records,
     each with the run's settings hash and the settings that can change its numbers (`settings(estimator)`)."""
-    config_record = {**_config_record(cfg, inputs, device), "settings_hash": digest}
+    config_record = {**_config_record(cfg, inputs, device, request), "settings_hash": digest}
     records.write_json(run_dir / records.CONFIG_FILE, config_record)
     seed_everything(cfg.seed)
     data = stage_inputs(cfg, inputs, log)
-    refined = stage_refine(cfg, inputs, data, device, run_dir, config_record, log)
+    data.checkpoint_dir = run_dir / records.CHECKPOINTS_DIR
+    refined = stage_refine(cfg, inputs, data, device, run_dir, config_record, log, resume=resume)
     common = {
         "refiner": refined.refiner.name, "refiner_checkpoint": cfg.refiner_checkpoint,
         "synthetic": inputs.synthetic.name, "real": inputs.real.name, "real_is_stand_in": bool(inputs.real.is_stand_in),
@@ -138,4 +152,5 @@ def _run(cfg: RunConfig, inputs: Inputs, device: torch.device, run_dir: Path, st
         record["peak_rss_mb"] = peak_rss_mb  # the process's peak: one run per process under bench run and bench sweep
     records.write_json(run_dir / records.METRICS_FILE, method_records + reference_records + oracle_records)
     records.mark_done(run_dir)
+    shutil.rmtree(data.checkpoint_dir, ignore_errors=True)  # they only serve resuming an unfinished run
     log(f"finished in {total:.0f} s")

@@ -47,6 +47,11 @@ class Data:
     calibration: EyeData | None
     pool_people: np.ndarray
     unrefined_fits: dict = field(default_factory=dict, repr=False)  # see fit_on_unrefined
+    checkpoint_dir: Path | None = None  # where CNN fits save their epochs, inside the run folder (harness/run.py)
+
+    def checkpoint(self, label: str) -> Path | None:
+        """The epoch checkpoint file of the fit called `label` (None: this run keeps no checkpoints)."""
+        return None if self.checkpoint_dir is None else self.checkpoint_dir / f"{label}.pt"
 
 
 def fit_on_unrefined(cfg: RunConfig, data: Data, name: str, n: int, device, log, **settings: Any):
@@ -57,6 +62,7 @@ def fit_on_unrefined(cfg: RunConfig, data: Data, name: str, n: int, device, log,
     if key not in data.unrefined_fits:
         log(f"training estimator {name} on {n} unrefined synthetic images")
         estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
+        estimator.checkpoint_path = data.checkpoint(f"unrefined_{name}_{n}_{records.settings_hash({'settings': settings})}")
         estimator.fit(data.syn_train[:n], data.syn_gaze[:n], device=device, progress=cfg.progress)
         data.unrefined_fits[key] = estimator
     return data.unrefined_fits[key]
@@ -133,8 +139,9 @@ def stage_inputs(cfg: RunConfig, inputs: Inputs, log) -> Data:
 
 
 def stage_refine(cfg: RunConfig, inputs: Inputs, data: Data, device, run_dir: Path, config_record: dict,
-                  log) -> Refined:
-    """Fit the refiner where it learns from real images (unless it comes from a checkpoint), then refine."""
+                  log, resume: bool = False) -> Refined:
+    """Fit the refiner where it learns from real images (unless it comes from a checkpoint), then refine; `resume`
+    continues the training checkpointed in the run folder (all of it done: no step left to train)."""
     refiner, seconds = inputs.refiner, 0.0
     if refiner.needs_real_images and not cfg.refiner_checkpoint:
         log(f"fitting refiner {refiner.name} on {len(data.syn_train)} synthetic + {len(inputs.real_images)} unlabelled real images")
@@ -142,8 +149,10 @@ def stage_refine(cfg: RunConfig, inputs: Inputs, data: Data, device, run_dir: Pa
         # Like `bench refine`: the folder records the real images, so a later --refiner-checkpoint run/.../refiner
         # refuses to test on them.
         fit_refiner(refiner, data.syn_train, inputs.real_images, device=device, out_dir=run_dir / "refiner",
-                    synthetic_spec=cfg.synthetic, real_spec=cfg.real, progress=cfg.progress)
+                    synthetic_spec=cfg.synthetic, real_spec=cfg.real, resume=resume, progress=cfg.progress)
         seconds = time.perf_counter() - t0
+        if refiner.resumed_at_step is not None:
+            log(f"refiner {refiner.name}: continued from its checkpoint at step {refiner.resumed_at_step}")
         config_record["refiner"]["config"] = refiner.config  # now with what fitting chose
         records.write_json(run_dir / records.CONFIG_FILE, config_record)
     train = check_refined(refiner, data.syn_train, refiner.refine(data.syn_train, device=device))
@@ -159,6 +168,7 @@ def stage_estimate(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined,
     for name, estimator in inputs.estimators.items():
         log(f"training estimator {name} on {len(refined.train)} refined images")
         t0 = time.perf_counter()
+        estimator.checkpoint_path = data.checkpoint(f"method_{name}")
         estimator.fit(refined.train, data.syn_gaze, device=device, progress=cfg.progress)
         pred = check_predictions(estimator, len(data.test_images), estimator.predict(data.test_images, device=device))
         pred = pred.astype(np.float64)

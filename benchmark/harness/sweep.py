@@ -4,7 +4,8 @@ processes or submitted to SLURM through submitit, resumable and idempotent.
 A cell is one run because a run trains its refiner once and every estimator reads the same refined images.
 A cell counts as done when a run folder under the sweep's folder carries its refiner, seed and settings hash
 (records.new_run_dir names folders so) and a `done` marker; a started sweep skips those, so a sweep killed
-mid-way and started again finishes only what is missing. A failed cell writes `failed/<cell>.txt` with its
+mid-way and started again finishes only what is missing, and a cell that was running continues in its unfinished
+folder (`run_benchmark(resume_dir=...)`: the refiner from its checkpoint, each CNN from its last epoch). A failed cell writes `failed/<cell>.txt` with its
 error and does not stop the others; it is retried on the next start. The process running a cell claims it
 (harness/claims.py, a lock its death releases), so a second sweep into the same folder runs only the others.
 """
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from tqdm.auto import tqdm
@@ -154,10 +156,13 @@ def _run_claimed(config: RunConfig, key: str, threads: int) -> str:
             log_file.write(message + "\n")
             log_file.flush()
 
+        cell = Cell(config.refiner, config.seed, settings_hash(config))
+        unfinished = [d for d in _run_dirs_by_tag(out).get(cell.folder_tag, []) if not records.is_done(d)]
         try:
-            run_dir = run_benchmark(config, log=log)
-        except Preempted:
-            raise  # told to stop: not a failure, and the next start runs the cell again
+            # A cell that was killed continues in its newest folder (the claim keeps any other process out of it).
+            run_dir = run_benchmark(config, log=log, resume_dir=unfinished[-1] if unfinished else None)
+        except (Preempted, SystemExit):
+            raise  # told to stop (or requeued by submitit, which exits): not a failure; the next start continues it
         except BaseException as exc:  # noqa: BLE001 - recorded for --status, then re-raised for the launcher
             failed.parent.mkdir(parents=True, exist_ok=True)
             failed.write_text(f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}", encoding="utf-8")
@@ -268,9 +273,23 @@ def run_local(cells: list[tuple[Cell, RunConfig]], workers: int, threads: int,
     return failures
 
 
+class CellJob:
+    """A cell as a submitit job. On preemption or time-out submitit calls `checkpoint` and requeues the cell, which
+    continues in its unfinished run folder (_run_claimed): the refiner from its last checkpoint, each CNN from its
+    last finished epoch."""
+
+    def __call__(self, config: RunConfig, key: str, threads: int) -> str | None:
+        return run_cell(config, key, threads)
+
+    def checkpoint(self, *args, **kwargs):
+        import submitit  # like submit_slurm: only SLURM sweeps pay for importing it
+
+        return submitit.helpers.DelayedSubmission(self, *args, **kwargs)
+
+
 def submit_slurm(cells: list[tuple[Cell, RunConfig]], out: Path, *, partition: str | None, time_min: int,
-                 cpus: int, gpus: int, array_parallelism: int, cluster: str = "slurm") -> dict[str, str]:
-    """Submit every cell as one job of a SLURM array through submitit; returns job ids by cell key.
+                 cpus: int, gpus: int, array_parallelism: int, cluster: str = "slurm") -> dict[str, Any]:
+    """Submit every cell as one job of a SLURM array through submitit; returns the jobs by cell key.
 
     `cluster="local"` is submitit's own local executor: the same submission code, run as local processes
     (what the tests use)."""
@@ -281,5 +300,5 @@ def submit_slurm(cells: list[tuple[Cell, RunConfig]], out: Path, *, partition: s
                                slurm_array_parallelism=array_parallelism,
                                **({"slurm_partition": partition} if partition else {}))
     keys = [cell.key for cell, _ in cells]
-    jobs = executor.map_array(run_cell, [config for _, config in cells], keys, [cpus] * len(cells))
-    return {key: job.job_id for key, job in zip(keys, jobs)}
+    jobs = executor.map_array(CellJob(), [config for _, config in cells], keys, [cpus] * len(cells))
+    return dict(zip(keys, jobs))
