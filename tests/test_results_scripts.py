@@ -120,6 +120,19 @@ def test_tune_refiner(tmp_path, monkeypatch):
     assert row["overrides"] == settings["tiny"] and Path(row["run_dir"]).is_dir()
 
 
+def test_unseen_gap(tmp_path, monkeypatch):
+    import numpy as np
+
+    from gazebench.data import open_source
+
+    run_script("results/controlled/unseen_gap.py", str(tmp_path), monkeypatch=monkeypatch)
+    target, oracle = np.load(tmp_path / "target.npz"), np.load(tmp_path / "oracle.npz")
+    assert target["images"].shape[0] == 3000 and oracle["images"].shape[0] == 10_500
+    source = open_source("sim?n=3000&seed=300000").load()  # the same eyes and labels, another look
+    assert np.array_equal(target["gaze"], source.gaze) and target["images"].shape == source.images.shape
+    assert np.abs(target["images"].astype(int) - source.images).mean() > 10
+
+
 def test_every_python_script_is_tested():
     tested = set(re.findall(r'"(results/[\w/]+\.py)"', Path(__file__).read_text()))
     assert {str(p.relative_to(REPO)) for p in RESULTS.rglob("*.py")} <= tested
