@@ -26,14 +26,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
 import torch
 
 from gazebench.core.images import to_model_tensor
-from gazebench.estimators.registry import check_predictions, create_estimator
+from gazebench.estimators.registry import create_estimator
 from gazebench.harness.config import RunConfig
 from gazebench.harness.prepare import Inputs
-from gazebench.harness.stages import Data, Refined, fit_on_unrefined
+from gazebench.harness.stages import Data, Refined, fit_on_unrefined, predict_checked
 from gazebench.metrics.accuracy import angular_errors, bias_gain_corr, summarize_errors
 from gazebench.metrics.realism import domain_classifier_accuracy
 
@@ -44,16 +43,6 @@ def gap_closed_pct(unrefined: float, refined: float, oracle: float) -> float:
     """Share of the unrefined-to-oracle error gap that refining closed, in %; NaN when there is no gap to close."""
     gap = unrefined - oracle
     return float(100.0 * (unrefined - refined) / gap) if gap > 0 else float("nan")
-
-
-def _predict_test(estimator, data: Data, device) -> np.ndarray:
-    predicted = estimator.predict(data.test_images, device=device)
-    return check_predictions(estimator, len(data.test_images), predicted).astype(np.float64)
-
-
-def _oracle_read(estimator, images: torch.Tensor, gaze: np.ndarray, device) -> float:
-    """Mean error of the oracle-trained estimator on images against their synthetic labels (deg)."""
-    return float(angular_errors(check_predictions(estimator, len(images), estimator.predict(images, device=device)), gaze).mean())
 
 
 def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, method_records: list[dict],
@@ -74,12 +63,12 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
             unrefined_error = record["mean_angular_error_deg"]
         else:
             unrefined = fit_on_unrefined(cfg, data, name, len(data.syn_train), device, log, **settings)
-            unrefined_error = float(angular_errors(_predict_test(unrefined, data, device), test_gaze).mean())
+            unrefined_error = float(angular_errors(predict_checked(unrefined, data.test_images, device), test_gaze).mean())
         log(f"gap: training estimator {name} on {cfg.n_synthetic} oracle images")
         oracle_estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
         oracle_estimator.checkpoint_path = data.checkpoint(f"oracle_{name}")
         oracle_estimator.fit(oracle_images[: cfg.n_synthetic], oracle_gaze[: cfg.n_synthetic], device=device, progress=cfg.progress)
-        predicted = _predict_test(oracle_estimator, data, device)
+        predicted = predict_checked(oracle_estimator, data.test_images, device)
         errors = angular_errors(predicted, test_gaze)
         oracle_error = float(errors.mean())
         closed = gap_closed_pct(unrefined_error, record["mean_angular_error_deg"], oracle_error)
@@ -88,9 +77,9 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
             # Drift read by an estimator of the target's look: on an appearance gap a refiner that keeps the gaze
             # and takes on the target's look leaves this at the oracle's own error (the realism probe, trained on
             # the source's look, misreads any image that changed its look, whatever its gaze).
-            read_refined = _oracle_read(oracle_estimator, refined.hold, data.syn_hold_gaze, device)
-            record.update({"oracle_read_refined_deg": read_refined,
-                           "oracle_read_unrefined_deg": _oracle_read(oracle_estimator, data.syn_hold, data.syn_hold_gaze, device),
+            read_refined, read_unrefined = (float(angular_errors(predict_checked(oracle_estimator, images, device),
+                                                                 data.syn_hold_gaze).mean()) for images in (refined.hold, data.syn_hold))
+            record.update({"oracle_read_refined_deg": read_refined, "oracle_read_unrefined_deg": read_unrefined,
                            "gaze_drift_oracle_read_deg": read_refined - oracle_error})
         oracle_records.append({"kind": "oracle", "estimator": name, **common, "refiner": "(oracle)", "oracle": inputs.oracle.name,
                                "n_train": int(cfg.n_synthetic), **summarize_errors(errors), **bias_gain_corr(predicted, test_gaze),

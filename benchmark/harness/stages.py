@@ -5,7 +5,6 @@ synthetic labels, predict the test set and the calibration pool) -> references -
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,15 +53,20 @@ class Data:
         return None if self.checkpoint_dir is None else self.checkpoint_dir / f"{label}.pt"
 
 
+def predict_checked(estimator, images: torch.Tensor, device) -> np.ndarray:
+    """(N, 2) float64 pitch/yaw predictions of images, checked against the estimator contract."""
+    return check_predictions(estimator, len(images), estimator.predict(images, device=device)).astype(np.float64)
+
+
 def fit_on_unrefined(cfg: RunConfig, data: Data, name: str, n: int, device, log, **settings: Any):
     """Estimator `name` (the run's preset and seed, `settings` on top) trained on the first n UNREFINED synthetic
     images, fitted once per run: the realism probe and the gap stage's unrefined row are often the very same fit
     (a seeded fit of the same images), and on the cpu preset a CNN fit is a sixth of the run."""
-    key = (name, n, json.dumps(settings, sort_keys=True, default=str))
+    key = (name, n, records.settings_hash({"settings": settings}))
     if key not in data.unrefined_fits:
         log(f"training estimator {name} on {n} unrefined synthetic images")
         estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
-        estimator.checkpoint_path = data.checkpoint(f"unrefined_{name}_{n}_{records.settings_hash({'settings': settings})}")
+        estimator.checkpoint_path = data.checkpoint("unrefined_{}_{}_{}".format(*key))
         estimator.fit(data.syn_train[:n], data.syn_gaze[:n], device=device, progress=cfg.progress)
         data.unrefined_fits[key] = estimator
     return data.unrefined_fits[key]
@@ -170,8 +174,7 @@ def stage_estimate(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined,
         t0 = time.perf_counter()
         estimator.checkpoint_path = data.checkpoint(f"method_{name}")
         estimator.fit(refined.train, data.syn_gaze, device=device, progress=cfg.progress)
-        pred = check_predictions(estimator, len(data.test_images), estimator.predict(data.test_images, device=device))
-        pred = pred.astype(np.float64)
+        pred = predict_checked(estimator, data.test_images, device)
         seconds = time.perf_counter() - t0
         errors = angular_errors(pred, test.gaze)
         extra = person_metrics(errors, data.test_people)

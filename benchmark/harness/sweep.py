@@ -142,11 +142,11 @@ def run_cell(config: RunConfig, key: str, threads: int) -> str | None:
         cell = Cell(config.refiner, config.seed, settings_hash(config))
         if cell_states(out, [cell])[cell.key] == "done":  # checked before "held": our own claim reads as held
             return None
-        return _run_claimed(config, key, threads)
+        return _run_claimed(config, cell, threads)
 
 
-def _run_claimed(config: RunConfig, key: str, threads: int) -> str:
-    out = Path(config.out)
+def _run_claimed(config: RunConfig, cell: Cell, threads: int) -> str:
+    out, key = Path(config.out), cell.key
     torch.set_num_threads(threads)
     failed = out / FAILED_DIR / f"{key}.txt"
     log_path = out / LOGS_DIR / f"{key}.log"
@@ -156,7 +156,6 @@ def _run_claimed(config: RunConfig, key: str, threads: int) -> str:
             log_file.write(message + "\n")
             log_file.flush()
 
-        cell = Cell(config.refiner, config.seed, settings_hash(config))
         unfinished = [d for d in _run_dirs_by_tag(out).get(cell.folder_tag, []) if not records.is_done(d)]
         try:
             # A cell that was killed continues in its newest folder (the claim keeps any other process out of it).
