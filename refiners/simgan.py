@@ -25,7 +25,6 @@ from gazebench.core.grids import save_comparison_grid
 from gazebench.core.images import to_uint8
 from gazebench.core.signals import StopRequests
 from gazebench.refiners.base import (
-    CONFIG_FILE,
     Refiner,
     config_from_dict,
     preset_config,
@@ -210,7 +209,8 @@ class SimGANRefiner(Refiner):
                     f"Only {len(images)} {label} images were given; refiner '{self.name}' needs at least one batch "
                     f"({cfg.batch_size}); give more images or a smaller batch_size."
                 )
-        if out_dir is not None and resume and (Path(out_dir) / CONFIG_FILE).is_file():
+        # Resumed from a checkpoint; a folder without one (killed before its first save) trains from the start.
+        if out_dir is not None and resume and (Path(out_dir) / CHECKPOINT_FILE).is_file():
             self._load_state(Path(out_dir), expected_name=read_refiner_config(Path(out_dir))[0])
             self.resumed_at_step = self.step
         self.prepare_training(device)

@@ -5,6 +5,9 @@ preempted SLURM cell (submitit's local executor) is requeued and continues from 
 import contextlib
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from click.testing import CliRunner
 from test_run import _eyes
 
 from gazebench.cli.main import cli
+from gazebench.core.errors import Preempted
 from gazebench.data import write_own_format
 from gazebench.estimators import cnn as cnn_module
 from gazebench.estimators.cnn import GazeCNN
@@ -34,14 +38,14 @@ class Killed(Exception):
 
 
 def _kill_after_epoch(monkeypatch, epochs_done):
-    real_save = cnn_module.save_epoch
+    real_save = cnn_module.save_progress
 
     def save_then_die(path, identity, done, parts, generator):
         real_save(path, identity, done, parts, generator)
-        if done == epochs_done:
-            raise Killed(f"killed after epoch {done}")
+        if done.epochs_done == epochs_done:
+            raise Killed(f"killed after epoch {done.epochs_done}")
 
-    monkeypatch.setattr(cnn_module, "save_epoch", save_then_die)
+    monkeypatch.setattr(cnn_module, "save_progress", save_then_die)
 
 
 def _tiny_fit(checkpoint, images, gaze):
@@ -61,8 +65,8 @@ def test_a_cnn_killed_after_an_epoch_resumes_to_the_weights_of_an_uninterrupted_
         with pytest.raises(Killed):
             _tiny_fit(checkpoint, images, gaze)
     epochs_run = []
-    real_save = cnn_module.save_epoch
-    monkeypatch.setattr(cnn_module, "save_epoch", lambda path, identity, done, *rest: (epochs_run.append(done), real_save(path, identity, done, *rest)))
+    real_save = cnn_module.save_progress
+    monkeypatch.setattr(cnn_module, "save_progress", lambda path, identity, done, *rest: (epochs_run.append(done.epochs_done), real_save(path, identity, done, *rest)))
     assert np.array_equal(_tiny_fit(checkpoint, images, gaze), whole)
     assert epochs_run == [2, 3]  # epoch 1 was not trained again
     # A checkpoint of other labels is not resumed, and a truncated one is set aside: both train from the start.
@@ -71,6 +75,32 @@ def test_a_cnn_killed_after_an_epoch_resumes_to_the_weights_of_an_uninterrupted_
     checkpoint.write_bytes(checkpoint.read_bytes()[:100])
     with pytest.warns(UserWarning, match="unreadable epoch checkpoint"):
         assert np.array_equal(_tiny_fit(checkpoint, images, gaze), whole)
+
+
+@pytest.mark.parametrize("signalled_at", [5, 6, 9], ids=["mid-epoch", "epoch-end", "last-step"])
+def test_a_stop_signal_during_cnn_training_saves_that_step_and_resume_equals_an_uninterrupted_fit(tmp_path, monkeypatch, signalled_at):
+    images = torch.rand(96, 1, 35, 55) * 2 - 1  # 3 steps per epoch, 3 epochs
+    gaze = np.random.default_rng(0).uniform(-0.3, 0.3, (96, 2)).astype(np.float32)
+    whole = _tiny_fit(None, images, gaze)
+    checkpoint = tmp_path / "cnn.pt"
+    before = signal.getsignal(signal.SIGTERM)
+    with monkeypatch.context() as patch:
+        steps = []
+        real_augment = cnn_module.augment
+
+        def signalled(*args):  # the signal arrives while step `signalled_at` runs; that step still finishes
+            steps.append(len(steps) + 1)
+            if len(steps) == signalled_at:
+                os.kill(os.getpid(), signal.SIGTERM)
+            return real_augment(*args)
+
+        patch.setattr(cnn_module, "augment", signalled)
+        with pytest.raises(Preempted, match=f"SIGTERM received: gaze CNN training stopped after step {signalled_at} of 9 "):
+            _tiny_fit(checkpoint, images, gaze)
+    assert signal.getsignal(signal.SIGTERM) == before
+    saved = torch.load(checkpoint, weights_only=True)
+    assert (saved["epochs_done"], saved["steps_done"]) == divmod(signalled_at, 3)
+    assert np.array_equal(_tiny_fit(checkpoint, images, gaze), whole)
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +139,8 @@ def test_a_killed_run_resumes_where_it_stopped_and_equals_an_uninterrupted_run(t
     (run_dir,) = records.find_run_dirs(tmp_path / "killed")
     assert not records.is_done(run_dir) and (run_dir / records.CHECKPOINTS_DIR / "method_cnn.pt").is_file()
     epochs_run = []
-    real_save = cnn_module.save_epoch
-    monkeypatch.setattr(cnn_module, "save_epoch", lambda path, identity, done, *rest: (epochs_run.append(path.name), real_save(path, identity, done, *rest)))
+    real_save = cnn_module.save_progress
+    monkeypatch.setattr(cnn_module, "save_progress", lambda path, identity, done, *rest: (epochs_run.append(path.name), real_save(path, identity, done, *rest)))
     resumed = CliRunner().invoke(cli, ["run", "--resume", str(run_dir)])
     assert resumed.exit_code == 0, resumed.output
     assert "continued from its checkpoint at step 8" in resumed.output  # 2 + 2 + 4 steps: nothing left to train
@@ -128,6 +158,40 @@ def test_a_killed_run_resumes_where_it_stopped_and_equals_an_uninterrupted_run(t
     records.write_json(run_dir / records.CONFIG_FILE, config)
     old = CliRunner().invoke(cli, ["run", "--resume", str(run_dir)])
     assert old.exit_code == 2 and "before --resume" in old.output and "Traceback" not in old.output
+
+
+@pytest.mark.slow
+def test_bench_run_stopped_by_sigterm_during_cnn_training_resumes_to_the_uninterrupted_records(tiny_data, tmp_path):
+    synthetic, real = tiny_data
+    # 200 epochs of 9 steps: the signal lands mid-training whatever the machine's speed.
+    sets = ["cnn.channels=[4,4,8,8,16]", "cnn.fc_hidden=32", "cnn.epochs=200", "cnn.batch_size=32", "run.n_test=100"]
+    args = ["run", "--refiner", "identity", "--estimator", "cnn", "--synthetic", synthetic, "--real", real, "--n-synthetic",
+            "300", "--device", "cpu", "--no-calibration", "--no-realism", *[a for s in sets for a in ("--set", s)]]
+    process = subprocess.Popen([sys.executable, "-m", "gazebench.cli.main", *args, "--out", str(tmp_path / "stopped")],
+                               env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(f"stopped/*/{records.CHECKPOINTS_DIR}/method_cnn.pt")):  # its first epoch is saved
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr
+    (run_dir,) = records.find_run_dirs(tmp_path / "stopped")
+    message = stderr.strip().splitlines()[-1]
+    assert message.startswith("stopped: SIGTERM received: gaze CNN training stopped after step ") and \
+        message.endswith(f"Run `bench run --resume {run_dir}` to continue."), message
+    saved = torch.load(run_dir / records.CHECKPOINTS_DIR / "method_cnn.pt", weights_only=True)
+    assert 9 <= saved["epochs_done"] * 9 + saved["steps_done"] < 1800
+    resumed = CliRunner().invoke(cli, ["run", "--resume", str(run_dir)])
+    assert resumed.exit_code == 0, resumed.output
+    whole = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "whole")])
+    assert whole.exit_code == 0, whole.output
+    (whole_dir,) = records.find_run_dirs(tmp_path / "whole")
+    assert _measured(run_dir) == _measured(whole_dir)
 
 
 def _children(pid):

@@ -1,16 +1,22 @@
-"""Writes the machine refuses (a full disk, a read-only folder): one sentence and exit 2, the previous file kept,
-nothing half-written left behind or counted as done. The faults are simulated, as root ignores permissions."""
+"""Writes the machine refuses (a full disk, a read-only folder): one sentence and exit 2, the previous file kept
+(the last whole refiner checkpoint too, which --resume continues from), nothing half-written left behind or counted
+as done. The faults are simulated, as root ignores permissions."""
 
 import errno
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 
 from gazebench.cli.main import cli
 from gazebench.core.atomic import write_atomic, write_bytes_atomic
 from gazebench.harness import records
+from gazebench.harness.refine import train_refiner_from_specs
+from gazebench.refiners.curves import LOG_FILE, read_log
+from gazebench.refiners.registry import load_refiner
 
 RUN = ["run", "--refiner", "identity", "--estimator", "knn", "--synthetic", "sim?n={n}&seed={seed}", "--real",
        "sim?n=400&style=appearance&seed=100000", "--n-synthetic", "200", "--no-references", "--no-realism",
@@ -57,3 +63,42 @@ def test_a_read_only_output_folder_is_one_sentence(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, [*RUN, "--out", str(read_only / "runs")])
     assert result.exit_code == 2, result.output
     assert "error: Read-only file system in " in result.output and "Traceback" not in result.output
+
+
+def test_a_full_disk_while_a_refiner_checkpoint_is_written_keeps_the_last_one_and_resume_ends_as_uninterrupted(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    specs = {}
+    for name in ("synthetic", "real"):
+        np.savez(tmp_path / f"{name}.npz", images=rng.integers(0, 256, size=(32, 36, 60), dtype=np.uint8),
+                 gaze=np.zeros((32, 2), dtype=np.float32))
+        specs[name] = f"npz:{tmp_path / name}.npz"
+    sizes = dict(refiner_channels=8, refiner_blocks=1, batch_size=8, pretrain_refiner_steps=2, pretrain_discriminator_steps=2,
+                 history_size=6, checkpoint_every=2, grid_every=1000)
+    args = ["refine", "--refiner", "simgan_local", "--synthetic", specs["synthetic"], "--real", specs["real"], "--device", "cpu",
+            "--seed", "3", "--steps", "6", "--out", str(tmp_path / "run"), *[f"--set=simgan_local.{k}={v}" for k, v in sizes.items()]]
+    saves, real_save = [], torch.save
+
+    def disk_full_at_the_third_checkpoint(state, path, *rest, **kwargs):
+        if Path(path).name.startswith(".checkpoint.pt"):
+            saves.append(state["step"])
+            if len(saves) == 3:
+                Path(path).write_bytes(b"half a checkpoint")
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_save(state, path, *rest, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(torch, "save", disk_full_at_the_third_checkpoint)
+        failed = CliRunner().invoke(cli, args)
+    assert failed.exit_code == 2 and "error: No space left on device in " in failed.output and "Traceback" not in failed.output
+    assert saves == [2, 4, 6]
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 4  # the last whole one
+    assert not [name for name in os.listdir(tmp_path / "run") if name.startswith(".")]  # no temporary left
+    resumed = CliRunner().invoke(cli, [*args, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    train_refiner_from_specs("simgan_local", specs["synthetic"], specs["real"], tmp_path / "whole", steps=6, device="cpu",
+                             seed=3, progress=False, **sizes)
+    resumed_refiner, whole_refiner = load_refiner(tmp_path / "run"), load_refiner(tmp_path / "whole")
+    for part in ("refiner_net", "discriminator"):
+        for (key, x), y in zip(getattr(resumed_refiner, part).state_dict().items(), getattr(whole_refiner, part).state_dict().values()):
+            assert torch.equal(x, y), key
+    assert [row["step"] for row in read_log(tmp_path / "run" / LOG_FILE)] == list(range(1, 11))

@@ -9,6 +9,7 @@ second pool is 192 x 5 x 10 = 9600, so we read "FC9600" as that flattened 9600-w
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,10 +18,12 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from gazebench.core.device import autocast, memory_format, seed_everything
+from gazebench.core.errors import Preempted
 from gazebench.core.geometry import pitchyaw_to_vector, vector_to_pitchyaw
+from gazebench.core.signals import StopRequests
 from gazebench.estimators.augment import AUGMENTATIONS, augment
 from gazebench.estimators.base import ESTIMATORS, FeatureEstimator
-from gazebench.estimators.epochs import resume_epochs, save_epoch, training_identity
+from gazebench.estimators.epochs import Progress, resume_epochs, save_progress, training_identity
 
 PAPER_CHANNELS = (32, 32, 64, 80, 192)  # the appendix's; paper.toml sizes the paper preset so
 
@@ -120,25 +123,35 @@ class GazeCNN(FeatureEstimator):
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total_steps, 1))
         parts = {"net": self.net, "optimizer": optimizer, "schedule": schedule}
         identity = training_identity(self.settings, self.seed, images, gaze)
-        start = resume_epochs(self.checkpoint_path, identity, parts, generator)
-        bar = tqdm(total=total_steps, initial=start * steps_per_epoch, desc="train gaze cnn", unit="step", disable=not progress)
-        for epoch in range(start, s["epochs"]):
-            order = torch.randperm(len(images), generator=generator).to(device)
-            for step in range(steps_per_epoch):
-                batch = order[step * batch_size : (step + 1) * batch_size]
-                x = augment(x_all[batch], s["augment"], generator).contiguous(memory_format=memory_format(device))
-                with autocast(device):
-                    predicted = self.net(x)
-                loss = (predicted.float() - targets[batch]).pow(2).sum(1).mean()
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                bar.update()
-                if step % 20 == 0:
-                    bar.set_postfix(loss=f"{loss.item():.4f}")
-            save_epoch(self.checkpoint_path, identity, epoch + 1, parts, generator)
-        bar.close()
+        done = resume_epochs(self.checkpoint_path, identity, parts, generator)
+        bar = tqdm(total=total_steps, initial=done.epochs_done * steps_per_epoch + done.steps_done, desc="train gaze cnn",
+                   unit="step", disable=not progress)
+        # With somewhere to save to, SIGTERM/SIGUSR1 (SLURM's preemption, time limit) end the step, save it and stop.
+        with bar, StopRequests() if self.checkpoint_path is not None else contextlib.nullcontext() as stops:
+            for epoch in range(done.epochs_done, s["epochs"]):
+                inside = epoch == done.epochs_done and done.order is not None  # resumed inside this epoch
+                order = done.order.to(device) if inside else torch.randperm(len(images), generator=generator).to(device)
+                for step in range(done.steps_done if inside else 0, steps_per_epoch):
+                    batch = order[step * batch_size : (step + 1) * batch_size]
+                    x = augment(x_all[batch], s["augment"], generator).contiguous(memory_format=memory_format(device))
+                    with autocast(device):
+                        predicted = self.net(x)
+                    loss = (predicted.float() - targets[batch]).pow(2).sum(1).mean()
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    schedule.step()
+                    bar.update()
+                    if step % 20 == 0:
+                        bar.set_postfix(loss=f"{loss.item():.4f}")
+                    if stops is not None and stops.received is not None:
+                        break
+                at = Progress(epoch + 1) if step + 1 == steps_per_epoch else Progress(epoch, step + 1, order)
+                save_progress(self.checkpoint_path, identity, at, parts, generator)
+                if stops is not None and stops.received is not None:
+                    raise Preempted(f"{stops.name} received: gaze CNN training stopped after step "
+                                    f"{at.epochs_done * steps_per_epoch + at.steps_done} of {total_steps} with its checkpoint "
+                                    f"saved in {self.checkpoint_path}.", stops.received)
         self.steps_trained = total_steps
         self.net.eval()
 

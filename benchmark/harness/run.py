@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 from gazebench.core.device import resolve_device, seed_everything
+from gazebench.core.errors import Preempted
 from gazebench.harness import records
 from gazebench.harness.config import (  # noqa: F401 - re-exported: the CLI, sweep, tests and scripts import them here
     DEFAULT_REAL,
@@ -108,6 +109,8 @@ def run_benchmark(config: RunConfig, *, log: Callable[[str], None] = print, resu
         _run(cfg, inputs, device, run_dir, started, log, synthetic_setting=config.synthetic or "default simulator",
              digest=digest, settings=lambda estimator: settings_record(config, cfg.refiner, estimator),
              request=config, resume=resume_dir is not None)
+    except Preempted as exc:  # a stop signal: what trained is saved, and the run continues where it stopped
+        raise Preempted(f"{exc} Run `bench run --resume {run_dir}` to continue.", exc.signum) from None
     except BaseException:
         log(f"run stopped before finishing; {run_dir} has no '{records.DONE_MARKER}' marker and tables skip it.")
         raise
