@@ -206,22 +206,24 @@ def _children(pid):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="finds the cell's process through Linux /proc")
-def test_a_preempted_slurm_cell_is_requeued_and_continues_from_its_checkpoint(tiny_data, tmp_path):
+def test_a_preempted_slurm_cell_saves_its_current_step_is_requeued_and_continues_from_that_step(tiny_data, tmp_path):
     synthetic, real = tiny_data
     base = RunConfig(refiner="simgan_local", estimators=("knn",), synthetic=synthetic, real=real, n_synthetic=300,
                      device="cpu", references=False, realism=False, calibration=False, out=str(tmp_path),
                      settings={"simgan_local": {"refiner_channels": 8, "refiner_blocks": 1, "batch_size": 8,
                                                 "pretrain_refiner_steps": 2, "pretrain_discriminator_steps": 2,
-                                                "adversarial_steps": 200, "history_size": 8, "checkpoint_every": 5}})
+                                                "adversarial_steps": 200, "history_size": 8, "grid_every": 1,
+                                                # no periodic checkpoint before the end: only the signal can save one
+                                                "checkpoint_every": 1000}})
     cells = sweep.expand(base, ["simgan_local"], [0])
     (key, job), = sweep.submit_slurm(cells, tmp_path, partition=None, time_min=10, cpus=1, gpus=0, array_parallelism=1,
                                      cluster="local").items()
-    checkpoint = None
+    grid = None
     deadline = time.monotonic() + 240
-    while checkpoint is None and time.monotonic() < deadline:  # a state, not a time: the first refiner checkpoint
-        checkpoint = next(iter(tmp_path.glob("*/refiner/checkpoint.pt")), None)
-        time.sleep(0.2)
-    assert checkpoint is not None, "the cell never wrote a refiner checkpoint"
+    while grid is None and time.monotonic() < deadline:  # a state, not a time: the refiner's first step is done
+        grid = next(iter(tmp_path.glob("*/refiner/grids/*.png")), None)
+        time.sleep(0.1)
+    assert grid is not None, "the cell's refiner never finished a step"
     # What SLURM sends a job's processes before preempting it or at its time limit (submitit's USR2), sent to the
     # cell's process: submitit's local controller forwards only SIGTERM.
     for pid in _children(job._process.pid):
@@ -229,6 +231,6 @@ def test_a_preempted_slurm_cell_is_requeued_and_continues_from_its_checkpoint(ti
     job.result()
     log = (tmp_path / sweep.LOGS_DIR / f"{key}.log").read_text()
     resumed_at = [int(line.rsplit(" ", 1)[-1]) for line in log.splitlines() if "continued from its checkpoint at step" in line]
-    assert resumed_at and resumed_at[0] > 0  # requeued, and the refiner went on from its checkpoint, not step 0
+    assert resumed_at and 0 < resumed_at[0] < 204  # requeued, and the refiner went on from the step it was at
     assert len(records.find_run_dirs(tmp_path)) == 1 and sweep.cell_states(tmp_path, [cells[0][0]]) == {key: "done"}
     assert not (tmp_path / sweep.FAILED_DIR).exists()  # a requeue is not a failure

@@ -17,7 +17,7 @@ WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPE
 
 class BenchGroup(click.Group):
     """A click group that reports UserInputError, and a file operation the machine refuses (WRITE_FAULTS), as one
-    sentence and exit status 2, no traceback; a job stopped by SIGTERM/SIGUSR1 after saving what it can resume
+    sentence and exit status 2, no traceback; a job stopped by SIGTERM/SIGUSR1/SIGUSR2 after saving what it can resume
     from, as one line and exit status 128 + the signal."""
 
     def invoke(self, ctx):

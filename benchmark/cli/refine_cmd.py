@@ -24,7 +24,7 @@ from gazebench.refiners.registry import REFINERS
 def command(refiner, synthetic, real, out_dir, steps, preset, device, seed, n_synthetic, resume, assignments):
     """Train a refiner and save weights, config, optimiser state and history buffer to --out.
 
-    SIGTERM or SIGUSR1 (SLURM's preemption and time limit) stop it after the current step with a checkpoint
+    SIGTERM, SIGUSR1 or SIGUSR2 (SLURM's preemption and time limit) stop it after the current step with a checkpoint
     (exit status 128 + the signal); the same command with --resume continues from there.
     """
     settings = parse_assignments(assignments)

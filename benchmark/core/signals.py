@@ -1,7 +1,7 @@
-"""Stop requests: SIGTERM and SIGUSR1 (SLURM's preemption and time-limit warnings) noted instead of killing, so a
-training loop can finish its step, save a checkpoint and stop where `--resume` continues.
-
-SIGUSR2 is left alone: submitit's own checkpoint-and-requeue handler listens there.
+"""Stop requests: SIGTERM, SIGUSR1 and SIGUSR2 (SLURM's preemption and time-limit warnings; submitit asks for USR2)
+noted instead of killing, so a training loop can finish its step, save a checkpoint and stop where `--resume`
+continues. On the way out the previous handlers come back, so a SLURM cell hands USR2 on to submitit's own
+checkpoint-and-requeue handler once the step is saved (harness/sweep.py, CellJob).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import threading
 
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGUSR1") if hasattr(signal, name))
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGUSR1", "SIGUSR2") if hasattr(signal, name))
 
 
 class StopRequests:

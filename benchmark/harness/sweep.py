@@ -273,12 +273,17 @@ def run_local(cells: list[tuple[Cell, RunConfig]], workers: int, threads: int,
 
 
 class CellJob:
-    """A cell as a submitit job. On preemption or time-out submitit calls `checkpoint` and requeues the cell, which
-    continues in its unfinished run folder (_run_claimed): the refiner from its last checkpoint, each CNN from its
-    last finished epoch."""
+    """A cell as a submitit job. On preemption or time-out (USR2) the training under way saves its current step and
+    stops; the signal then goes on to submitit, which calls `checkpoint` and requeues the cell, and the cell continues
+    in its unfinished run folder (_run_claimed) from that step. Outside training submitit requeues at once, and the
+    cell continues from the refiner's last checkpoint and each CNN's last finished epoch."""
 
     def __call__(self, config: RunConfig, key: str, threads: int) -> str | None:
-        return run_cell(config, key, threads)
+        try:
+            return run_cell(config, key, threads)
+        except Preempted as exc:  # the step is saved and submitit's handler is back: hand it the signal
+            os.kill(os.getpid(), exc.signum)
+            raise
 
     def checkpoint(self, *args, **kwargs):
         import submitit  # like submit_slurm: only SLURM sweeps pay for importing it
