@@ -12,10 +12,12 @@ from gazebench.core.errors import UserInputError
 from gazebench.core.fingerprints import fingerprints
 from gazebench.core.images import to_model_tensor
 from gazebench.data import open_source, write_own_format
+from gazebench.data.sim import render_batched
 from gazebench.data.simulator.fitfile import save_fit
-from gazebench.data.simulator.measure import dark_centroids
+from gazebench.data.simulator.measure import dark_centroids, iris_centred_dark_map
 from gazebench.data.simulator.params import FREE_GEOMETRY, STYLES, LabelRange, draw_params, randomised
 from gazebench.harness.run import RunConfig, run_benchmark
+from gazebench.harness.simfit import fit_shape
 from gazebench.metrics.sensitivity import parameter_sensitivity
 
 QUIET = dict(estimators=("knn",), n_synthetic=300, device="cpu", references=False, realism=False, calibration=False,
@@ -152,3 +154,27 @@ def test_bench_sim_sensitivity_writes_a_row_per_parameter_and_refuses_a_non_simu
     real = write_own_format(tmp_path / "eyes.npz", images.images, images.gaze)
     refused = CliRunner().invoke(cli, ["sim", "sensitivity", "--train", f"npz:{real}"])
     assert refused.exit_code == 2 and "expected a sim spec" in refused.output
+
+
+def test_the_iris_centred_dark_map_does_not_move_with_the_eye_in_the_crop():
+    eye = np.full((2, 35, 55), 200, np.uint8)
+    rows, cols = np.mgrid[:35, :55]
+    for image, (row, col) in zip(eye, [(15, 25), (19, 31)]):  # the same eye, 4 px lower and 6 px further right
+        image[(rows - row) ** 2 + (cols - col) ** 2 <= 16] = 20  # the iris
+        image[row - 5, col - 12 : col + 13] = 60  # an upper lid line across it
+    first, second = iris_centred_dark_map(eye[:1]), iris_centred_dark_map(eye[1:])
+    assert np.array_equal(np.isnan(first), np.isnan(second))
+    assert np.allclose(np.nan_to_num(first), np.nan_to_num(second)) and first[14, 24] == 1.0
+    assert np.array_equal(np.nan_to_num(first), np.nan_to_num(first[:, ::-1]))  # left and right eyes alike
+
+
+def test_the_shape_step_recovers_the_eye_size_and_lids_of_real_eyes():
+    """Known truth: 'real' eyes are renders with a larger eye under lower upper lids; of four candidates the shape
+    step picks that one, from the images alone."""
+    truth = {"scale": (0.95, 1.15), "upper_opening": (1.5, 3.5)}
+    default = {name: STYLES["default"][name] for name in FREE_GEOMETRY}
+    real = render_batched(np.arange(400), 50, "default", ranges={**default, **truth}).images
+    ranges, record = fit_shape(real, default, grid={"scale": (0.75, 1.05), "upper_opening": (4.5, 2.5)}, n=400, progress=False)
+    assert record["centres"] == {"scale": 1.05, "upper_opening": 2.5}
+    assert ranges["scale"] == pytest.approx(truth["scale"]) and ranges["upper_opening"] == pytest.approx(truth["upper_opening"])
+    assert record["map_l1"] < record["map_l1_at_start"]

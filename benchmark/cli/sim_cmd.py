@@ -47,9 +47,13 @@ def command():
 @click.option("--n-train", type=click.IntRange(min=100), default=30000, show_default=True, help="Renders each CNN learns.")
 @click.option("--epochs", type=click.IntRange(min=1), default=6, show_default=True, help="Epochs of each CNN: enough to learn the renders.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The CNNs' seed.")
-def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, angles, iterations, n_train, epochs, seed):
+@click.option("--shape/--no-shape", default=False, show_default=True,
+              help="First set the eye's size in the crop and the lids by the iris-centred dark map of the real eyes "
+                   "(on p00 it did not lower the error: results/simulator/README.md).")
+def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, angles, iterations, n_train, epochs, seed, shape):
     """Move the eyeball's placement until a CNN that learns the renders reads the real eyes at the population's mean
-    gaze (harness/simfit.py says why this and not image statistics); writes FIT.json for `sim?fit=FIT.json`."""
+    gaze (with --shape, first set the eye's size and lids by where the dark pixels lie around the iris;
+    harness/simfit.py says why); writes FIT.json for `sim?fit=FIT.json`. No label of the real set is read."""
     groups = parse_free_groups(randomise_only, f"--randomise-only {randomise_only}")
     real = open_source(real_spec)
     indices = np.arange(len(real))
@@ -59,7 +63,7 @@ def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, angle
         indices = np.setdiff1d(indices, test)
     images = real.read(indices).images
     result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, angles=tuple(angles.split(",")),
-                            n_train=n_train, epochs=epochs, iterations=iterations, seed=seed)
+                            n_train=n_train, epochs=epochs, iterations=iterations, seed=seed, shape=shape)
     provenance = {"held_out_test_of": hold_out_preset, "git": records.git_state()}
     save_fit(Path(out), result, real_spec=real_spec, n_real=len(indices),
              fingerprints=fingerprints.fingerprints(to_model_tensor(images)), provenance=provenance)

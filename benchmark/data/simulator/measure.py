@@ -79,6 +79,22 @@ def dark_map(images: np.ndarray) -> np.ndarray:
     return symmetric_mean(dark)
 
 
+def iris_centred_dark_map(images: np.ndarray, half: tuple[int, int] = (14, 24), quantile: float = 25) -> np.ndarray:
+    """How often each pixel of a window centred on the iris (the dark centroid) is among its image's darkest
+    `quantile`%, made left-right symmetric. Centred on the iris, it shows where the lids and the eye's corners sit
+    around it (how much of the iris the lids cover, how wide the eye is), whatever the eye's place in the crop; a
+    darkness mask, not intensities, so the sclera's and skin's brightness (appearance) hardly enter."""
+    flat = images.reshape(len(images), -1)
+    dark = (flat <= np.percentile(flat, quantile, axis=1, keepdims=True)).reshape(images.shape).astype(np.float64)
+    h, w = half
+    padded = np.pad(dark, ((0, 0), (h, h), (w, w)), constant_values=np.nan)
+    cx, cy = dark_centroids(images)
+    top, left = np.round(cy).astype(int), np.round(cx).astype(int)  # the window's corner in padded coordinates
+    windows = np.stack([padded[i, t : t + 2 * h + 1, c : c + 2 * w + 1] for i, (t, c) in enumerate(zip(top, left))])
+    mean = np.nanmean(windows, 0)
+    return 0.5 * (mean + mean[:, ::-1])
+
+
 def compare(renders: np.ndarray, real: np.ndarray, real_stats: dict) -> dict[str, float]:
     """Distances of renders to real eyes (dark map, mean image, central profile) and the renders' statistics."""
     stats = eye_statistics(renders)
