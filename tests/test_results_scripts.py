@@ -98,6 +98,16 @@ def test_measure(tmp_path, monkeypatch):
     assert out["learnt_cnn_fda"]["refiner"].startswith("fda")
 
 
+def test_measure_draws_the_iris_centred_maps(tmp_path, monkeypatch, capsys):
+    needs(P00, MIXED_144)
+    run_script("results/simulator/measure.py", "--only", "maps", "--tiny", "--sim", "randomise=2;style=target", "--out", str(tmp_path),
+               monkeypatch=monkeypatch)
+    distances = json.loads(capsys.readouterr().out)["iris_map_l1"]
+    assert list(distances) == ["p00 dev (real)", "144 mixed eyes (real)", "sim (default)", "sim?randomise=2", "sim?style=target"]
+    assert distances["p00 dev (real)"]["to_p00"] == 0 and distances["sim (default)"]["to_p00"] > 0
+    assert (tmp_path / "iris_maps.png").stat().st_size > 0
+
+
 @pytest.mark.slow
 def test_realism_reference(tmp_path, monkeypatch):
     needs(P00, MIXED_144)

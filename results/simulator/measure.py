@@ -8,6 +8,9 @@ intensity profiles (L1 distance to real, grey levels). Gaze content and style ga
 both styles and on all 1,500 real p00 dev eyes. The learnt-CNN diagnostic: the cpu widths trained on 30,000
 renders for 6 epochs, until they learn the simulator, then read on p00 (error, mean bias, gain, correlation
 per angle); once on plain renders and once on FDA-refined ones (real amplitudes from the 144 mixed eyes).
+`--only maps [--sim OPTIONS;OPTIONS...]` draws the iris-centred dark maps (where the darkest quarter of pixels lies
+around the iris, averaged; the statistic of `bench sim fit --shape`) of p00 dev, the 144 mixed eyes, the default renders
+and each set of sim options, to iris_maps.png in --out, and prints each map's mean distance to the two real ones.
 `--only diagnostic [--seeds 0] [--style-override JSON] [--sim OPTIONS]` runs the plain diagnostic alone and prints
 it; the override replaces default-style ranges, as in the README's single-seed experiments, and --sim adds sim options
 (randomise=2, fit=FIT.json) to the renders the CNN learns and is checked on.
@@ -21,11 +24,16 @@ import functools
 import json
 from pathlib import Path
 
-import numpy as np
+import matplotlib
 
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from gazebench.core.images import to_model_tensor, to_uint8
 from gazebench.data import EyeData, open_source
 from gazebench.data.simulator.calibrate import style_overrides
-from gazebench.data.simulator.measure import dark_centroid_slopes, profile_distance
+from gazebench.data.simulator.measure import dark_centroid_slopes, iris_centred_dark_map, profile_distance
 from gazebench.data.simulator.params import STYLES
 from gazebench.harness import records
 from gazebench.metrics.diagnostics import cnn_errors, learnt_cnn_runs, pca_ridge_errors
@@ -90,18 +98,45 @@ def checks(n: dict, real_spec: str) -> dict:
     return out
 
 
+def iris_maps(n: dict, real_spec: str, sim_options: list[str], out: Path) -> dict:
+    """The iris-centred dark maps of the real sets and of renders, drawn side by side; distances to the real ones."""
+    count = n["layout"]
+    sets = {"p00 dev (real)": _load(real_spec, n["real"]).images, "144 mixed eyes (real)": np.load(FDA_REAL)["images"]}
+    for options in ["", *sim_options]:
+        sets[f"sim?{options}" if options else "sim (default)"] = _load(f"sim?n={count}&seed=9{'&' + options if options else ''}").images
+    maps = {name: iris_centred_dark_map(to_uint8(to_model_tensor(images))) for name, images in sets.items()}  # all at 35x55
+    real = list(maps.values())[:2]
+    distances = {name: {"to_p00": round(float(np.nanmean(np.abs(m - real[0]))), 4),
+                        "to_144": round(float(np.nanmean(np.abs(m - real[1]))), 4)} for name, m in maps.items()}
+    figure, axes = plt.subplots(1, len(maps), figsize=(3.2 * len(maps), 2.4))
+    for axis, (name, m) in zip(np.atleast_1d(axes), maps.items()):
+        axis.imshow(m, cmap="gray_r", vmin=0, vmax=1)
+        axis.set_title(f"{name[:38]}\nL1 to p00 {distances[name]['to_p00']:.3f}, to 144 {distances[name]['to_144']:.3f}", fontsize=7)
+        axis.axis("off")
+    figure.suptitle("How often each pixel around the iris is among the darkest quarter (iris centred, left-right symmetric)", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(out / "iris_maps.png", dpi=120)
+    plt.close(figure)
+    return distances
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["diagnostic"], help="run one part and print it (checks.json is left alone)")
+    parser.add_argument("--only", choices=["diagnostic", "maps"], help="run one part and print it (checks.json is left alone)")
     parser.add_argument("--seeds", default="0,1", help="CNN seeds of the diagnostic, e.g. 0 or 0,1")
     parser.add_argument("--style-override", default="{}",
                         help='with --only diagnostic: default-style ranges to replace, e.g. \'{"scale": [0.75, 0.95]}\'')
-    parser.add_argument("--sim", default="", help='with --only diagnostic: options for the renders, e.g. "randomise=2" or "fit=FIT.json"')
+    parser.add_argument("--sim", default="", help='with --only diagnostic: options for the renders, e.g. "randomise=2" or "fit=FIT.json"; '
+                        'with --only maps: several, separated by ";"')
     parser.add_argument("--tiny", action="store_true", help="a few hundred images, one seed, one epoch: a smoke run")
     parser.add_argument("--real", default=REAL, help="the labelled real set")
     parser.add_argument("--out", default=str(Path(__file__).parent), help="folder that receives checks.json")
     args = parser.parse_args()
     n = TINY if args.tiny else FULL
+    if args.only == "maps":
+        distances = iris_maps(n, args.real, [o for o in args.sim.split(";") if o], Path(args.out))
+        print(json.dumps({"iris_map_l1": distances, "git": records.git_state()}, indent=2))
+        return
     if args.only == "diagnostic":
         override = json.loads(args.style_override)
         for name in override:

@@ -24,6 +24,15 @@ if [[ $step == all || $step == lids ]]; then
   python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "fit=$FIT&randomise=3&randomise_only=lids,head" \
     > "$OUT/diagnostic_fitted_lids_randomised.json"
 fi
+if [[ $step == all || $step == shape ]]; then
+  # The fit with its optional shape step (eye size and lids by the iris-centred dark map), then the diagnostic on it,
+  # plain and with the lids and head randomised on top.
+  SHAPE_FIT=$OUT/fit_p00_dev_shape.json
+  bench sim fit --real "$P00" --out "$SHAPE_FIT" --hold-out-test standard --shape > "$OUT/fit_p00_dev_shape.log" 2>&1
+  python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "fit=$SHAPE_FIT" > "$OUT/diagnostic_fitted_shape.json"
+  python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "fit=$SHAPE_FIT&randomise=3&randomise_only=lids,head" \
+    > "$OUT/diagnostic_fitted_shape_lids_randomised.json"
+fi
 if [[ $step == all || $step == sensitivity ]]; then
   bench sim sensitivity --out "$OUT/sensitivity_default.json" > "$OUT/sensitivity_default.md"
   bench sim sensitivity --train "sim?n=30000&seed=3&fit=$FIT" --out "$OUT/sensitivity_fitted.json" > "$OUT/sensitivity_fitted.md"
