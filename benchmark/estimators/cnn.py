@@ -126,7 +126,7 @@ class GazeCNN(FeatureEstimator):
         done = resume_epochs(self.checkpoint_path, identity, parts, generator)
         bar = tqdm(total=total_steps, initial=done.epochs_done * steps_per_epoch + done.steps_done, desc="train gaze cnn",
                    unit="step", disable=not progress)
-        # With somewhere to save to, SIGTERM/SIGUSR1 (SLURM's preemption, time limit) end the step, save it and stop.
+        # With somewhere to save to, a stop signal (SIGTERM, SIGUSR1, SIGUSR2: SLURM) ends the step, saves it and stops.
         with bar, StopRequests() if self.checkpoint_path is not None else contextlib.nullcontext() as stops:
             for epoch in range(done.epochs_done, s["epochs"]):
                 inside = epoch == done.epochs_done and done.order is not None  # resumed inside this epoch

@@ -1,5 +1,5 @@
 """Epoch checkpoints for estimators that train in epochs (the CNN): a killed `bench run` continues from the last
-finished epoch, one stopped by SIGTERM/SIGUSR1 from the very step it stopped at, and on the CPU either ends
+finished epoch, one stopped by a stop signal (core/signals.py) from the very step it stopped at, and on the CPU either ends
 bit-identical to a run that was never stopped.
 
 A checkpoint holds the network, optimizer and schedule states and both random streams (the estimator's generator,
