@@ -130,12 +130,13 @@ def test_tune_refiner(tmp_path, monkeypatch):
     assert row["overrides"] == settings["tiny"] and Path(row["run_dir"]).is_dir()
 
 
-def test_unseen_gap(tmp_path, monkeypatch):
+@pytest.mark.parametrize("look", ["near_infrared", "swapped_tones"])
+def test_unseen_gap(tmp_path, monkeypatch, look):
     import numpy as np
 
     from gazebench.data import open_source
 
-    run_script("results/controlled/unseen_gap.py", str(tmp_path), monkeypatch=monkeypatch)
+    run_script("results/controlled/unseen_gap.py", str(tmp_path), look, monkeypatch=monkeypatch)
     target, oracle = np.load(tmp_path / "target.npz"), np.load(tmp_path / "oracle.npz")
     assert target["images"].shape[0] == 3000 and oracle["images"].shape[0] == 10_500
     source = open_source("sim?n=3000&seed=300000").load()  # the same eyes and labels, another look
