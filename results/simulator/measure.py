@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import re
 from pathlib import Path
 
 import matplotlib
@@ -111,7 +112,8 @@ def iris_maps(n: dict, real_spec: str, sim_options: list[str], out: Path) -> dic
     figure, axes = plt.subplots(1, len(maps), figsize=(3.2 * len(maps), 2.4))
     for axis, (name, m) in zip(np.atleast_1d(axes), maps.items()):
         axis.imshow(m, cmap="gray_r", vmin=0, vmax=1)
-        axis.set_title(f"{name[:38]}\nL1 to p00 {distances[name]['to_p00']:.3f}, to 144 {distances[name]['to_144']:.3f}", fontsize=7)
+        short = re.sub(r"[\w.]+/", "", name)  # file names without their folders
+        axis.set_title(f"{short}\nL1 to p00 {distances[name]['to_p00']:.3f}, to 144 {distances[name]['to_144']:.3f}", fontsize=7)
         axis.axis("off")
     figure.suptitle("How often each pixel around the iris is among the darkest quarter (iris centred, left-right symmetric)", fontsize=8)
     figure.tight_layout()
