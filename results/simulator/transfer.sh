@@ -33,6 +33,10 @@ if [[ $step == all || $step == shape ]]; then
   python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "fit=$SHAPE_FIT&randomise=3&randomise_only=lids,head" \
     > "$OUT/diagnostic_fitted_shape_lids_randomised.json"
 fi
+if [[ $step == all || $step == maps ]]; then
+  # The iris-centred dark maps (the shape step's statistic) of p00 dev, the 144 mixed eyes and the renders.
+  python results/simulator/measure.py --only maps --sim "fit=$FIT;fit=$OUT/fit_p00_dev_shape.json" --out "$OUT" > "$OUT/iris_maps.json"
+fi
 if [[ $step == all || $step == sensitivity ]]; then
   bench sim sensitivity --out "$OUT/sensitivity_default.json" > "$OUT/sensitivity_default.md"
   bench sim sensitivity --train "sim?n=30000&seed=3&fit=$FIT" --out "$OUT/sensitivity_fitted.json" > "$OUT/sensitivity_fitted.md"
