@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from test_refiner_preemption import tiny_refine_inputs
 from test_resume import _measured, _run_args
 from test_run import _eyes
 from test_sweep import TINY as TINY_SWEEP
@@ -65,14 +66,8 @@ def _kill_points(seed: int, span: float) -> list[float]:
 
 
 def test_bench_refine_killed_at_random_points_ends_with_the_uninterrupted_weights(tmp_path):
-    rng = np.random.default_rng(0)
-    for name in ("synthetic", "real"):
-        np.savez(tmp_path / f"{name}.npz", images=rng.integers(0, 256, size=(32, 36, 60), dtype=np.uint8),
-                 gaze=np.zeros((32, 2), dtype=np.float32))
-    sizes = dict(refiner_channels=8, refiner_blocks=1, batch_size=8, pretrain_refiner_steps=2, pretrain_discriminator_steps=2,
-                 history_size=6, checkpoint_every=3, grid_every=1000)
-    args = ["refine", "--refiner", "simgan_local", "--synthetic", f"npz:{tmp_path / 'synthetic.npz'}", "--real",
-            f"npz:{tmp_path / 'real.npz'}", "--device", "cpu", "--seed", "3", "--steps", "30",
+    specs, sizes = tiny_refine_inputs(tmp_path, checkpoint_every=3)
+    args = ["refine", "--refiner", "simgan_local", "--synthetic", specs["synthetic"], "--real", specs["real"], "--device", "cpu", "--seed", "3", "--steps", "30",
             *[f"--set=simgan_local.{k}={v}" for k, v in sizes.items()]]
     span = _timed([*args, "--out", str(tmp_path / "whole")])
     stopped_at = []  # the checkpoint each kill left, for the failure message

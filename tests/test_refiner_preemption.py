@@ -74,16 +74,22 @@ def test_without_a_checkpoint_folder_signals_are_left_alone(monkeypatch):
     assert seen == [signal.getsignal(signal.SIGTERM)] * 3
 
 
-@pytest.mark.slow
-def test_bench_refine_stopped_by_sigterm_resumes_to_the_uninterrupted_weights(tmp_path):
+def tiny_refine_inputs(folder, checkpoint_every):
+    """Synthetic and real npz specs of 32 random eyes each in folder, and a tiny simgan_local's sizes."""
     rng = np.random.default_rng(0)
     specs = {}
     for name in ("synthetic", "real"):
-        np.savez(tmp_path / f"{name}.npz", images=rng.integers(0, 256, size=(32, 36, 60), dtype=np.uint8),
+        np.savez(folder / f"{name}.npz", images=rng.integers(0, 256, size=(32, 36, 60), dtype=np.uint8),
                  gaze=np.zeros((32, 2), dtype=np.float32))
-        specs[name] = f"npz:{tmp_path / name}.npz"
+        specs[name] = f"npz:{folder / name}.npz"
     sizes = dict(refiner_channels=8, refiner_blocks=1, batch_size=8, pretrain_refiner_steps=2, pretrain_discriminator_steps=2,
-                 history_size=6, checkpoint_every=4, grid_every=1000)
+                 history_size=6, checkpoint_every=checkpoint_every, grid_every=1000)
+    return specs, sizes
+
+
+@pytest.mark.slow
+def test_bench_refine_stopped_by_sigterm_resumes_to_the_uninterrupted_weights(tmp_path):
+    specs, sizes = tiny_refine_inputs(tmp_path, checkpoint_every=4)
     sets = [f"--set=simgan_local.{key}={value}" for key, value in sizes.items()]
     common = ["refine", "--refiner", "simgan_local", "--synthetic", specs["synthetic"], "--real", specs["real"],
               "--device", "cpu", "--seed", "3", *sets]

@@ -6,10 +6,10 @@ import errno
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from test_refiner_preemption import tiny_refine_inputs
 
 from gazebench.cli.main import cli
 from gazebench.core.atomic import write_atomic, write_bytes_atomic
@@ -66,14 +66,7 @@ def test_a_read_only_output_folder_is_one_sentence(tmp_path, monkeypatch):
 
 
 def test_a_full_disk_while_a_refiner_checkpoint_is_written_keeps_the_last_one_and_resume_ends_as_uninterrupted(tmp_path, monkeypatch):
-    rng = np.random.default_rng(0)
-    specs = {}
-    for name in ("synthetic", "real"):
-        np.savez(tmp_path / f"{name}.npz", images=rng.integers(0, 256, size=(32, 36, 60), dtype=np.uint8),
-                 gaze=np.zeros((32, 2), dtype=np.float32))
-        specs[name] = f"npz:{tmp_path / name}.npz"
-    sizes = dict(refiner_channels=8, refiner_blocks=1, batch_size=8, pretrain_refiner_steps=2, pretrain_discriminator_steps=2,
-                 history_size=6, checkpoint_every=2, grid_every=1000)
+    specs, sizes = tiny_refine_inputs(tmp_path, checkpoint_every=2)
     args = ["refine", "--refiner", "simgan_local", "--synthetic", specs["synthetic"], "--real", specs["real"], "--device", "cpu",
             "--seed", "3", "--steps", "6", "--out", str(tmp_path / "run"), *[f"--set=simgan_local.{k}={v}" for k, v in sizes.items()]]
     saves, real_save = [], torch.save
