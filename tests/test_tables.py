@@ -1,6 +1,7 @@
 """Tables from run records: grouping over seeds, 1x/4x labels, formats, and half-written runs skipped."""
 
 import io
+import subprocess
 
 import pandas as pd
 import pytest
@@ -142,6 +143,31 @@ def test_a_run_from_a_dirty_tree_is_flagged(runs_dir):
     report_runs(runs_dir, which="methods", warn=warnings.append)
     assert [w for w in warnings if "uncommitted changes" in w] == [f"warning: {runs_dir / 'a'} was run from a tree with "
                                                                    "uncommitted changes: no commit reproduces it"]
+
+
+def test_changes_inside_the_output_folder_do_not_make_a_record_dirty(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "results" / "runs").mkdir(parents=True)
+    (repo / "pkg" / "code.py").write_text("x = 1\n")
+    (repo / "results" / "runs" / "sweep.json").write_text("{}\n")
+    for args in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c"]):
+        subprocess.run(["git", *args], cwd=repo, check=True)
+    monkeypatch.setattr(records, "REPO_ROOT", repo / "pkg")
+    outputs = repo / "results" / "runs"
+    assert records.git_state(outputs=outputs)["dirty"] is False
+
+    (outputs / "sweep.json").write_text('{"cells": []}\n')  # what a sweep does to its committed manifest
+    assert records.git_state(outputs=outputs)["dirty"] is False
+    assert records.git_state(outputs=tmp_path / "elsewhere")["dirty"] is False  # a sweep manifest is never an input
+    (outputs / "notes.md").write_text("a")
+    subprocess.run(["git", "add", "results/runs/notes.md"], cwd=repo, check=True)
+    assert records.git_state(outputs=outputs)["dirty"] is False
+    assert records.git_state(outputs=tmp_path / "elsewhere")["dirty"] is True
+
+    (repo / "pkg" / "code.py").write_text("x = 2\n")  # the code that makes the records
+    (outputs / "sweep.json").write_text("{}\n")
+    assert records.git_state(outputs=outputs)["dirty"] is True
 
 
 def test_refiner_checkpoint_inside_a_run_is_not_a_run(runs_dir):

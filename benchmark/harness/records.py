@@ -26,6 +26,7 @@ METRICS_FILE = "metrics.json"
 DONE_MARKER = "done"
 CHECKPOINTS_DIR = "estimator_checkpoints"  # epoch checkpoints of a run's CNN fits; removed once the run is done
 REPO_ROOT = Path(__file__).resolve().parents[1]
+SWEEP_MANIFEST = "sweep.json"  # a sweep's cells and jobs, for --status and resuming (harness/sweep.py)
 
 
 def _json_default(value: Any):
@@ -39,16 +40,34 @@ def _json_default(value: Any):
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def git_state() -> dict[str, Any]:
-    """The commit that reproduces a record and whether tracked files differed from it (None outside a checkout)."""
+def git_state(outputs: Path | None = None) -> dict[str, Any]:
+    """The commit that reproduces a record and whether tracked files differed from it (None outside a checkout).
+
+    Tracked files inside `outputs` (the folder the run or sweep writes into) and sweep manifests anywhere do not
+    count: they are what runs make, not what they read, so a sweep into a committed results folder stays clean.
+    """
 
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True).stdout.strip()
 
     try:
-        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+        top = Path(git("rev-parse", "--show-toplevel"))
+        scope = [f":(top,exclude){rel}" for rel in [_inside(top, outputs)] if rel] + [f":(top,exclude,glob)**/{SWEEP_MANIFEST}"]
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", ":(top)", *scope)
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(changed)}
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
+
+
+def _inside(top: Path, folder: Path | None) -> str | None:
+    """`folder` relative to the checkout `top` (posix), or None when it is absent, outside it or the checkout itself."""
+    if folder is None:
+        return None
+    try:
+        rel = Path(folder).resolve().relative_to(top.resolve())
+    except ValueError:
+        return None
+    return rel.as_posix() if rel.parts else None
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -79,7 +79,7 @@ def _config_record(cfg: RunConfig, inputs: Inputs, device: torch.device, request
         "cuda_device": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
         "torch_threads": torch.get_num_threads(),
         "versions": _versions(),
-        "git": records.git_state(),
+        "git": records.git_state(outputs=Path(cfg.out)),
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 

@@ -34,7 +34,7 @@ from gazebench.core.signals import StopRequests
 from gazebench.harness import claims, records
 from gazebench.harness.run import RunConfig, run_benchmark, settings_hash
 
-MANIFEST = "sweep.json"
+MANIFEST = records.SWEEP_MANIFEST
 FAILED_DIR = "failed"
 LOGS_DIR = "logs"
 SLURM_DIR = "slurm"
@@ -197,7 +197,7 @@ def write_manifest(out: Path, cells: list[tuple[Cell, RunConfig]], launcher: str
     listed = {c["key"]: c for c in previous.get("cells", [])}
     listed.update({c.key: {"key": c.key, "refiner": c.refiner, "seed": c.seed, "settings_hash": c.digest,
                            "config": dataclasses.asdict(cfg)} for c, cfg in cells})
-    manifest = {"launcher": launcher, "git": records.git_state(), "jobs": {**previous.get("jobs", {}), **(jobs or {})},
+    manifest = {"launcher": launcher, "git": records.git_state(outputs=out), "jobs": {**previous.get("jobs", {}), **(jobs or {})},
                 "cells": list(listed.values())}
     records.write_json(out / MANIFEST, manifest)
 

@@ -20,9 +20,12 @@ GAPS="${GAPS:-appearance shape combined}"
 REFINERS="${REFINERS:-identity,gaussian,fda,histogram,simgan_global,simgan_local}"
 ESTIMATORS="${ESTIMATORS:-cnn,rf,knn}"
 BENCH="python -m gazebench.cli.main"  # this checkout's code, even where another checkout is pip-installed
+# Tables are written after every sweep has run: a run's record counts a tracked change outside its own folder
+# (other than a sweep manifest) as dirty, and a table written between two gaps would be one.
 for GAP in $GAPS; do
-  OUT="results/controlled/runs_$PRESET/$GAP"
   $BENCH sweep --preset "$PRESET" --refiner "$REFINERS" --estimator "$ESTIMATORS" --seeds "$SEEDS" --workers 1 \
-    --real "sim?style=$GAP&seed=100000" --out "$OUT"
-  $BENCH table "$OUT" --table all > "results/controlled/tables_${PRESET}_$GAP.md"
+    --real "sim?style=$GAP&seed=100000" --out "results/controlled/runs_$PRESET/$GAP"
+done
+for GAP in $GAPS; do
+  $BENCH table "results/controlled/runs_$PRESET/$GAP" --table all > "results/controlled/tables_${PRESET}_$GAP.md"
 done
