@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from gazebench.core.device import bf16
 from gazebench.refiners.simgan_local import SimGANLocalRefiner
 
 WARMUP_ITERS = 3  # the first iterations pay for oneDNN primitive creation / CUDA autotuning / compilation
@@ -63,7 +64,7 @@ def benchmark_refiner(
         "torch_threads": torch.get_num_threads(),
         "iteration": "1 refiner update (R fwd+bwd through D) + 1 discriminator update; images/s counts 2 x batch",
         "fast_path": {
-            "dtype": "bf16 autocast" if device.type == "cuda" else "fp32",
+            "dtype": "bf16 autocast" if bf16(device, cfg.cpu_bf16) else "fp32",
             "memory_format": "channels_last",
             "compiled": fast.compiles_by_default(device),
         },

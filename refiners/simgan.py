@@ -71,7 +71,7 @@ class SimGANRefiner(Refiner):
         # The modules training calls: the networks themselves, or their torch.compile wrappers.
         self._train_r: nn.Module = self.refiner_net
         self._train_d: nn.Module = self.discriminator
-        # The fast path (bf16 autocast on CUDA, channels_last everywhere, torch.compile on CUDA if configured);
+        # The fast path (bf16 autocast on CUDA and, with cpu_bf16, on a bf16 CPU; channels_last everywhere; torch.compile on CUDA if configured);
         # `bench perf refiner` turns it off to measure plain fp32 eager at the same sizes.
         self.fast_path = True
 
@@ -354,7 +354,7 @@ class SimGANRefiner(Refiner):
         return torch.channels_last if self.fast_path else torch.contiguous_format
 
     def _autocast(self, device: torch.device):
-        return autocast(device) if self.fast_path else contextlib.nullcontext()
+        return autocast(device, self._config.cpu_bf16) if self.fast_path else contextlib.nullcontext()
 
     def compiles_by_default(self, device: torch.device) -> bool:
         """Whether training on `device` compiles: the `compile` setting, on CUDA only (see prepare_training)."""

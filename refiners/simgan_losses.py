@@ -49,6 +49,7 @@ class SimGANConfig:
     checkpoint_every: int
     grid_every: int
     compile: bool = False  # checkpoints from before the setting did not compile (it changes speed, no number)
+    cpu_bf16: bool = False  # bf16 autocast on a CPU with native bf16 (core/device.bf16); checkpoints before it: fp32
 
 
 def adversarial_loss(logits: torch.Tensor, target: int) -> torch.Tensor:

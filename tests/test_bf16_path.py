@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from gazebench.core import device
 from gazebench.estimators import cnn as gaze_cnn
 from gazebench.refiners import simgan
 from gazebench.refiners.registry import create_refiner, load_refiner
@@ -21,7 +22,7 @@ class CpuBf16:
     def __init__(self):
         self.uses = 0
 
-    def __call__(self, device: torch.device):
+    def __call__(self, device: torch.device, cpu_bf16: bool = False):
         self.uses += 1
         return torch.autocast("cpu", dtype=torch.bfloat16)
 
@@ -59,3 +60,35 @@ def test_gaze_cnn_fits_and_predicts_under_bf16_autocast(monkeypatch):
     assert predicted.dtype == np.float32 and predicted.shape == (128, 2) and np.isfinite(predicted).all()
     assert cnn.features(images, device=CPU).dtype == np.float32
     assert cpu_bf16.uses > 4
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_cpu_bf16_is_asked_for_per_component_and_needs_a_bf16_cpu(monkeypatch, native):
+    monkeypatch.setattr(device, "cpu_bf16_native", lambda: native)
+    assert device.bf16(torch.device("cuda")) and device.bf16(torch.device("cuda"), cpu_bf16=False)
+    assert not device.bf16(CPU) and device.bf16(CPU, cpu_bf16=True) is native
+    x = torch.ones(2, 3)
+    with device.autocast(CPU, cpu_bf16=True):
+        assert (x @ x.T).dtype == (torch.bfloat16 if native else torch.float32)
+    with device.autocast(CPU):
+        assert (x @ x.T).dtype == torch.float32
+    assert device.memory_format(CPU, cpu_bf16=True) == (torch.channels_last if native else torch.contiguous_format)
+
+
+def test_a_cpu_bf16_cnn_and_refiner_really_run_in_bf16(monkeypatch):
+    """The setting reaches the networks: on a bf16 CPU (pretended where there is none) their layers compute in bf16."""
+    monkeypatch.setattr(device, "cpu_bf16_native", lambda: True)
+    gen = torch.Generator().manual_seed(2)
+    images = torch.rand(64, 1, 35, 55, generator=gen) * 2 - 1
+    gaze = np.random.default_rng(2).uniform(-0.3, 0.3, size=(64, 2)).astype(np.float32)
+    for cpu_bf16, dtype in ((False, torch.float32), (True, torch.bfloat16)):
+        seen = []
+        record = seen.append
+        cnn = gaze_cnn.GazeCNN(preset="cpu", seed=0, epochs=1, batch_size=32, cpu_bf16=cpu_bf16)
+        cnn.fit(images, gaze, device=CPU, progress=False)
+        cnn.net.head.register_forward_hook(lambda module, args, out, record=record: record(out.dtype))
+        assert cnn.predict(images, device=CPU).dtype == np.float32
+        refiner = create_refiner("simgan_local", refiner_channels=8, refiner_blocks=1, batch_size=8, cpu_bf16=cpu_bf16)
+        refiner.refiner_net.register_forward_hook(lambda module, args, out, record=record: record(out.dtype))
+        assert refiner.refine(images[:8], device=CPU).dtype == torch.float32
+        assert len(seen) == 2 and set(seen) == {dtype}

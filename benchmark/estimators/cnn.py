@@ -113,7 +113,8 @@ class GazeCNN(FeatureEstimator):
         generator = seed_everything(self.seed)
         s = self.settings
         self.net = GazeNet(tuple(images.shape[-2:]), s["channels"], s["fc_hidden"], s["batch_norm"])
-        self.net.to(device, memory_format=memory_format(device)).train()
+        fmt = memory_format(device, s["cpu_bf16"])
+        self.net.to(device, memory_format=fmt).train()
         x_all = images.to(device)
         targets = pitchyaw_to_vector(torch.as_tensor(np.asarray(gaze), dtype=torch.float32)).to(device)
         batch_size = min(s["batch_size"], len(images))
@@ -133,8 +134,8 @@ class GazeCNN(FeatureEstimator):
                 order = done.order.to(device) if inside else torch.randperm(len(images), generator=generator).to(device)
                 for step in range(done.steps_done if inside else 0, steps_per_epoch):
                     batch = order[step * batch_size : (step + 1) * batch_size]
-                    x = augment(x_all[batch], s["augment"], generator).contiguous(memory_format=memory_format(device))
-                    with autocast(device):
+                    x = augment(x_all[batch], s["augment"], generator).contiguous(memory_format=fmt)
+                    with autocast(device, s["cpu_bf16"]):
                         predicted = self.net(x)
                     loss = (predicted.float() - targets[batch]).pow(2).sum(1).mean()
                     optimizer.zero_grad(set_to_none=True)
@@ -161,10 +162,10 @@ class GazeCNN(FeatureEstimator):
             raise RuntimeError("GazeCNN must be fitted before it predicts")
         self.net.to(device).eval()
         layer = getattr(self.net, layer_name)
-        outputs = []
+        outputs, cpu_bf16 = [], self.settings["cpu_bf16"]
         for start in range(0, len(images), self.EVAL_BATCH_SIZE):
-            x = images[start : start + self.EVAL_BATCH_SIZE].to(device).contiguous(memory_format=memory_format(device))
-            with autocast(device):
+            x = images[start : start + self.EVAL_BATCH_SIZE].to(device).contiguous(memory_format=memory_format(device, cpu_bf16))
+            with autocast(device, cpu_bf16):
                 outputs.append(layer(x).float().cpu())
         return torch.cat(outputs) if outputs else torch.zeros(0, 0)
 

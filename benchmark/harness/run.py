@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from gazebench.core.device import resolve_device, seed_everything
+from gazebench.core.device import cpu_bf16_native, resolve_device, seed_everything
 from gazebench.core.errors import Preempted
 from gazebench.harness import records
 from gazebench.harness.config import (  # noqa: F401 - re-exported: the CLI, sweep, tests and scripts import them here
@@ -78,6 +78,7 @@ def _config_record(cfg: RunConfig, inputs: Inputs, device: torch.device, request
         "device": str(device),
         "cuda_device": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
         "torch_threads": torch.get_num_threads(),
+        "cpu_bf16_native": cpu_bf16_native(),  # whether a component's cpu_bf16 setting ran in bf16 here
         "versions": _versions(),
         "git": records.git_state(outputs=Path(cfg.out)),
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
