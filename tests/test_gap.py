@@ -1,7 +1,6 @@
 """Known-truth gaps: the gap-closed formula, the oracle a simulator stand-in gets, a tiny run with its oracle
-rows and gap table, and runs on real data that measure what they did before oracles existed."""
+rows and gap table, real runs that measure what they did before oracles existed, and presets in the settings hash."""
 
-import dataclasses
 import json
 import math
 from pathlib import Path
@@ -12,10 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from gazebench.cli.main import cli
+from gazebench.core import presets
 from gazebench.core.images import to_model_tensor
 from gazebench.data import open_source
 from gazebench.harness import records
-from gazebench.harness.config import NO_ORACLE, RunConfig, auto_oracle, settings_hash
+from gazebench.harness.config import NO_ORACLE, RunConfig, auto_oracle, preset_values, settings_hash, settings_record
 from gazebench.harness.gap import gap_closed_pct
 from gazebench.harness.stages import Data, fit_on_unrefined
 from gazebench.report.gaps import gap_frame
@@ -53,16 +53,26 @@ def test_a_stand_in_gets_an_oracle_of_its_own_style_and_real_data_none():
     assert settings_hash(a) == settings_hash(b) != settings_hash(RunConfig(real="sim?style=shape", oracle=NO_ORACLE))
 
 
-def test_a_hash_without_an_oracle_is_what_it_was_before_oracles():
-    # Committed real-data runs from before oracles existed keep their folder hash, so new seeds still pool with them.
-    run_dir = sorted((REPO / "results" / "p00_cpu" / "runs").glob("*_seed*_*"))[0]
-    recorded = json.loads((run_dir / records.CONFIG_FILE).read_text())["run"]
-    fields = {f.name for f in dataclasses.fields(RunConfig)}
-    given = {k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items()
-             if k in fields and not k.startswith("n_") and k != "synthetic"}
-    config = RunConfig(**given)
-    assert config.resolved().oracle_spec() is None
-    assert settings_hash(config) == run_dir.name.rsplit("_", 1)[-1]
+def test_an_edited_preset_file_is_another_setting(tmp_path, monkeypatch):
+    # Records from before an edit (the cpu preset's lambda, steps or precision) must neither pool with later seeds
+    # in a table nor count as a sweep's finished cells.
+    shipped = presets.PRESETS_DIR
+    for path in shipped.glob("*.toml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    monkeypatch.setattr(presets, "PRESETS_DIR", tmp_path)
+    config = RunConfig(refiner="simgan_local", estimators=("cnn",))
+    before, record = settings_hash(config), settings_record(config, "simgan_local", "cnn")
+    cpu = tmp_path / "cpu.toml"
+    cpu.write_text(cpu.read_text() + "\n[rf]\nn_estimators = 7\n")  # a component this run does not use
+    presets._load.cache_clear()
+    assert settings_hash(config) == before and settings_record(config, "simgan_local", "cnn") == record
+    cpu.write_text(cpu.read_text().replace("epochs = 2", "epochs = 3"))
+    presets._load.cache_clear()
+    after = settings_record(config, "simgan_local", "cnn")
+    assert settings_hash(config) != before
+    assert {k for k in record if record[k] != after[k]} == {"cnn.preset values"}
+    checkpointed = RunConfig(refiner_checkpoint="some/refine/folder", estimators=("cnn",))
+    assert "simgan_local" not in preset_values(checkpointed) and "cnn" in preset_values(checkpointed)
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gazebench.core.errors import UserInputError
-from gazebench.core.presets import list_presets, preset_section
+from gazebench.core.presets import list_presets, load_preset, preset_section
 from gazebench.core.settings import RUN as RUN_SETTINGS
 from gazebench.core.settings import checked
 from gazebench.data.base import parse_spec
@@ -147,17 +147,26 @@ def settings_hash(config: RunConfig) -> str:
     (the synthetic spec enters as its {n}/{seed} template, which the seed does not change)."""
     settings = {k: v for k, v in dataclasses.asdict(config.resolved()).items() if k not in NOT_SETTINGS}
     settings["synthetic"] = config.synthetic or DEFAULT_SYNTHETIC
-    # Like the synthetic spec, the oracle enters as its template; a run without one hashes as runs did before it.
+    # Like the synthetic spec, the oracle enters as its template (absent for a run without one).
     settings["oracle"] = config.oracle_template()
     if settings["oracle"] is None:
         del settings["oracle"]
+    settings["preset_values"] = preset_values(config)  # an edited preset file is another setting
     return records.settings_hash(settings)
 
+
+def preset_values(config: RunConfig) -> dict[str, dict[str, Any]]:
+    """The preset file's values for each of the run's built-in components (its refiner unless a checkpoint fixes
+    it, its estimators): what --set changes are applied over. A plugin's own presets are code, named by the commit."""
+    preset = load_preset(config.preset)
+    components = [*config.estimators, *([] if config.refiner_checkpoint else [config.refiner])]
+    return {name: preset[name] for name in components if name in preset}
 
 
 def settings_record(config: RunConfig, refiner: str, estimator: str | None) -> dict[str, Any]:
     """What a metrics record carries of its run's hashed settings, flat: every RunConfig field that enters the hash
-    (`run.n_real`, ...) and the --set values of the record's refiner and estimator (`knn.n_neighbors`). Tables
+    (`run.n_real`, ...), the --set values of the record's refiner and estimator (`knn.n_neighbors`) and a short hash
+    of each one's preset values (`knn.preset values`), so an edited preset file is another row. Tables
     group by it, so two experiments are never pooled; other estimators' settings leave this record's numbers alone."""
     resolved = config.resolved()
     flat = {f"run.{k}": v for k, v in dataclasses.asdict(resolved).items()
@@ -165,9 +174,12 @@ def settings_record(config: RunConfig, refiner: str, estimator: str | None) -> d
     flat["run.synthetic"] = config.synthetic or DEFAULT_SYNTHETIC
     if config.oracle_template() is not None:
         flat["run.oracle"] = config.oracle_template()
+    values = preset_values(resolved)
     for component in (refiner, estimator):
         for key, value in resolved.settings.get(component, {}).items() if component else ():
             flat[f"{component}.{key}"] = value
+        if component in values:  # one column, not one per key: records from before it would widen every table
+            flat[f"{component}.preset values"] = records.settings_hash(values[component])
     return flat
 
 
