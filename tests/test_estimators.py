@@ -1,7 +1,12 @@
+import json
+
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
 
+from gazebench.cli.main import cli
+from gazebench.core.device import cpu_bf16_native
 from gazebench.core.errors import UserInputError
 from gazebench.core.presets import list_presets
 from gazebench.estimators.cnn import GazeNet
@@ -93,3 +98,15 @@ def test_every_registered_estimator_keeps_the_interface(name):
     assert runs[0].shape == (9, 2) and runs[0].dtype == np.float32 and np.isfinite(runs[0]).all()
     np.testing.assert_array_equal(runs[0], runs[1])  # seeded: same data, same predictions
     assert model.name == name and model.config["preset"] == "cpu" and model.config["seed"] == 2
+
+
+def test_perf_cnn_times_the_preset_path_beside_plain_fp32():
+    result = CliRunner().invoke(cli, ["perf", "cnn", "--device", "cpu", "--preset", "standard", "--steps", "1"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["preset_path"]["dtype"] == "fp32" and report["preset_path"]["images_per_s"] > 0  # standard: fp32
+    assert report["fp32_contiguous"]["images_per_s"] > 0 and report["speedup_vs_fp32"] > 0 and report["batch"] == 64
+    cpu = json.loads(CliRunner().invoke(cli, ["perf", "cnn", "--device", "cpu", "--steps", "1"]).output)
+    assert cpu["preset_path"]["dtype"] == ("bf16 autocast" if cpu_bf16_native() else "fp32")
+    refused = CliRunner().invoke(cli, ["perf", "cnn", "--device", "cpu", "--steps", "0"])
+    assert refused.exit_code == 2 and "--steps must be at least 1" in refused.output

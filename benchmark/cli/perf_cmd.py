@@ -2,7 +2,7 @@
 
 import click
 
-from gazebench.cli import perf_refiner, perf_simulator
+from gazebench.cli import perf_cnn, perf_refiner, perf_simulator
 
 
 @click.group(name="perf")
@@ -12,3 +12,4 @@ def command():
 
 command.add_command(perf_simulator.command)
 command.add_command(perf_refiner.command)
+command.add_command(perf_cnn.command)

@@ -62,6 +62,18 @@ class GazeNet(nn.Module):
         return self.head(self.features(x))
 
 
+def training_step(net: GazeNet, optimizer: torch.optim.Optimizer, x: torch.Tensor, targets: torch.Tensor,
+                  cpu_bf16: bool) -> torch.Tensor:
+    """One optimizer step on the squared error of the unit 3-D gaze vectors (fit, and `bench perf cnn`)."""
+    with autocast(x.device, cpu_bf16):
+        predicted = net(x)
+    loss = (predicted.float() - targets).pow(2).sum(1).mean()
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
 @ESTIMATORS.register
 class GazeCNN(FeatureEstimator):
     """Predicts a 3-D gaze vector with an L2 loss, reports pitch/yaw; Adam with a cosine learning-rate decay.
@@ -135,12 +147,7 @@ class GazeCNN(FeatureEstimator):
                 for step in range(done.steps_done if inside else 0, steps_per_epoch):
                     batch = order[step * batch_size : (step + 1) * batch_size]
                     x = augment(x_all[batch], s["augment"], generator).contiguous(memory_format=fmt)
-                    with autocast(device, s["cpu_bf16"]):
-                        predicted = self.net(x)
-                    loss = (predicted.float() - targets[batch]).pow(2).sum(1).mean()
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
+                    loss = training_step(self.net, optimizer, x, targets[batch], s["cpu_bf16"])
                     schedule.step()
                     bar.update()
                     if step % 20 == 0:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CPU throughput figures: the renderer in results/perf/cpu.jsonl, one SimGAN iteration in
-# results/perf/refiner_cpu.jsonl. Run from the repository root on an otherwise idle machine:
-#   bash results/perf/measure_cpu.sh [simulator|refiner]   (both when no part is named)
+# results/perf/refiner_cpu.jsonl, one gaze-CNN training step in results/perf/cnn_cpu.jsonl. Run from the
+# repository root on an otherwise idle machine:
+#   bash results/perf/measure_cpu.sh [simulator|refiner|cnn]   (all when no part is named)
 set -euo pipefail
 part=${1:-all}
 if [[ $part == all || $part == simulator ]]; then
@@ -26,8 +27,21 @@ if [[ $part == all || $part == refiner ]]; then
 # process; the compile happens in the warm-up iterations (warmup_s). The cpu and standard presets share sizes.
 out=results/perf/refiner_cpu.jsonl
 : > "$out"
-for repeat in 1 2 3; do
-  bench perf refiner --device cpu --preset standard --iters 30 --threads 2 >> "$out"
+# standard: fp32; cpu: the same sizes under bf16 autocast where the CPU computes bf16 natively (cpu_bf16).
+for preset in standard cpu; do
+  for repeat in 1 2 3; do
+    bench perf refiner --device cpu --preset "$preset" --iters 30 --threads 2 >> "$out"
+  done
 done
 bench perf refiner --device cpu --preset paper --batch 32 --iters 10 --threads 2 >> "$out"
+fi
+if [[ $part == all || $part == cnn ]]; then
+# Each line times the preset's training step (cpu: bf16 + channels_last on a bf16 CPU) and plain fp32 contiguous.
+out=results/perf/cnn_cpu.jsonl
+: > "$out"
+for preset in cpu standard; do
+  for repeat in 1 2 3; do
+    bench perf cnn --device cpu --preset "$preset" --steps 100 --threads 2 >> "$out"
+  done
+done
 fi
