@@ -63,8 +63,8 @@ def _with_settings(records: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     flat = records[SETTINGS_RECORD].map(lambda s: s if isinstance(s, dict) else None)
     carried = flat.dropna()
     keys = sorted({k for s in carried for k in s} - set(REPEATED_SETTINGS))
-    text = {k: flat.map(lambda s, k=k: "" if s is None else json.dumps(s.get(k), sort_keys=True) if isinstance(
-        s.get(k), (list, tuple, dict)) else str(s.get(k))) for k in keys}
+    text = {k: flat.map(lambda s, k=k: "" if s is None or k not in s else json.dumps(s[k], sort_keys=True) if isinstance(
+        s[k], (list, tuple, dict)) else str(s[k])) for k in keys}
     differing = [k for k in keys if text[k][carried.index].nunique() > 1]
     return records.assign(**{k: text[k] for k in differing}), differing
 
