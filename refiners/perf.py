@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import resource
-import time
 from typing import Any
 
 import torch
 
 from gazebench.core.device import bf16
+from gazebench.core.timing import time_calls
 from gazebench.refiners.simgan_local import SimGANLocalRefiner
 
 WARMUP_ITERS = 3  # the first iterations pay for oneDNN primitive creation / CUDA autotuning / compilation
@@ -24,22 +24,12 @@ def _measure(
     data = data.contiguous(memory_format=refiner._memory_format(device))
     refiner.prepare_training(device, compile=compile)
 
-    def iteration():
+    def iteration(_index: int) -> None:
         refiner.refiner_update(refiner._batch(data, batch), adversarial=True)
         refiner.discriminator_update(data, data)
 
-    start = time.perf_counter()
-    for _ in range(WARMUP_ITERS):
-        iteration()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    warmup_s = time.perf_counter() - start
-    start = time.perf_counter()
-    for _ in range(iters):
-        iteration()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return round(2 * batch * iters / (time.perf_counter() - start), 1), round(warmup_s, 1)
+    seconds, warmup_s = time_calls(iteration, warmup=WARMUP_ITERS, repeats=iters, device=device)
+    return round(2 * batch * iters / seconds, 1), round(warmup_s, 1)
 
 
 def benchmark_refiner(

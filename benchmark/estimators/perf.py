@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import torch
@@ -11,6 +10,7 @@ from gazebench.core.device import bf16, memory_format
 from gazebench.core.geometry import pitchyaw_to_vector
 from gazebench.core.images import CANONICAL_SIZE
 from gazebench.core.presets import preset_section
+from gazebench.core.timing import time_calls
 from gazebench.estimators.cnn import GazeNet, training_step
 
 WARMUP_STEPS = 5  # oneDNN creates its primitives in the first steps
@@ -27,16 +27,9 @@ def _images_per_s(settings: dict[str, Any], device: torch.device, cpu_bf16: bool
     net = GazeNet(CANONICAL_SIZE, tuple(settings["channels"]), settings["fc_hidden"], settings["batch_norm"])
     net.to(device, memory_format=memory_format(device, cpu_bf16)).train()
     optimizer = torch.optim.Adam(net.parameters(), lr=settings["lr"])
-    for _ in range(WARMUP_STEPS):
-        training_step(net, optimizer, x, targets, cpu_bf16)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    start = time.perf_counter()
-    for _ in range(steps):
-        training_step(net, optimizer, x, targets, cpu_bf16)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return round(batch * steps / (time.perf_counter() - start), 1)
+    seconds, _ = time_calls(lambda i: training_step(net, optimizer, x, targets, cpu_bf16), warmup=WARMUP_STEPS,
+                            repeats=steps, device=device)
+    return round(batch * steps / seconds, 1)
 
 
 def benchmark_cnn(device: torch.device, *, preset: str = "cpu", steps: int = 50, seed: int = 0) -> dict[str, Any]:

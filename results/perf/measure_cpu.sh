@@ -5,33 +5,29 @@
 #   bash results/perf/measure_cpu.sh [simulator|refiner|cnn]   (all when no part is named)
 set -euo pipefail
 part=${1:-all}
+# Three repeats of one command, appended to $out: single figures on this shared 2-core machine vary by +-20%.
+thrice() { for repeat in 1 2 3; do "$@" >> "$out"; done; }
 if [[ $part == all || $part == simulator ]]; then
 out=results/perf/cpu.jsonl
 : > "$out"
 for batch in 512 1024 2048; do
-  for repeat in 1 2 3; do  # three repeats: single figures on this shared 2-core machine vary by +-20%
-    bench perf simulator --device cpu --n 30720 --threads 2 --batch "$batch" >> "$out"
-  done
+  thrice bench perf simulator --device cpu --n 30720 --threads 2 --batch "$batch"
 done
 bench perf simulator --device cpu --n 30720 --threads 1 --batch 1024 >> "$out"
 # torch.compile fuses the renderer's elementwise passes (the first call compiles for ~25 s, later ones hit
 # inductor's on-disk cache); the warm-up batch absorbs it, the timed batches do not include it.
 for batch in 512 1024; do
-  for repeat in 1 2 3; do
-    bench perf simulator --device cpu --n 30720 --threads 2 --batch "$batch" --compile >> "$out"
-  done
+  thrice bench perf simulator --device cpu --n 30720 --threads 2 --batch "$batch" --compile
 done
 fi
 if [[ $part == all || $part == refiner ]]; then
 # Each line times fp32 eager, the fast path (channels_last) and the fast path under torch.compile in one
-# process; the compile happens in the warm-up iterations (warmup_s). The cpu and standard presets share sizes.
+# process; the compile happens in the warm-up iterations (warmup_s). standard: fp32; cpu: the same sizes under
+# bf16 autocast where the CPU computes bf16 natively (cpu_bf16).
 out=results/perf/refiner_cpu.jsonl
 : > "$out"
-# standard: fp32; cpu: the same sizes under bf16 autocast where the CPU computes bf16 natively (cpu_bf16).
 for preset in standard cpu; do
-  for repeat in 1 2 3; do
-    bench perf refiner --device cpu --preset "$preset" --iters 30 --threads 2 >> "$out"
-  done
+  thrice bench perf refiner --device cpu --preset "$preset" --iters 30 --threads 2
 done
 bench perf refiner --device cpu --preset paper --batch 32 --iters 10 --threads 2 >> "$out"
 fi
@@ -40,8 +36,6 @@ if [[ $part == all || $part == cnn ]]; then
 out=results/perf/cnn_cpu.jsonl
 : > "$out"
 for preset in cpu standard; do
-  for repeat in 1 2 3; do
-    bench perf cnn --device cpu --preset "$preset" --steps 100 --threads 2 >> "$out"
-  done
+  thrice bench perf cnn --device cpu --preset "$preset" --steps 100 --threads 2
 done
 fi

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import torch
 
 from gazebench.core.device import resolve_device
+from gazebench.core.timing import time_calls
 from gazebench.data.simulator.params import LabelRange, draw_params
 from gazebench.data.simulator.render import HEIGHT, WIDTH, apply_camera, render_scene
 
@@ -25,18 +24,8 @@ def measure_throughput(
         params = draw_params(0, torch.arange(start, start + batch, device=dev), style, LabelRange())
         return apply_camera(render_float(params), params, equalize=True)
 
-    warm_start = time.perf_counter()
-    render_batch(0)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    warmup_s = time.perf_counter() - warm_start
     batches = max(1, n // batch)
-    start = time.perf_counter()
-    for i in range(batches):
-        render_batch((i + 1) * batch)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    elapsed = time.perf_counter() - start
+    elapsed, warmup_s = time_calls(lambda i: render_batch(i * batch), warmup=1, repeats=batches, device=dev)
     return {
         "benchmark": "simulator",
         "device": str(dev),
