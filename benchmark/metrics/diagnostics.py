@@ -63,9 +63,13 @@ def cnn_errors(train: EyeData, tests: dict[str, EyeData], seeds=(0, 1), **settin
 
 
 def learnt_cnn_runs(train: EyeData, held_out: EyeData, real: EyeData, *, seeds=(0, 1), epochs: int = 6,
-                    fda_real: np.ndarray | None = None, **settings) -> list[dict]:
+                    fda_real: np.ndarray | None = None, central: EyeData | None = None, **settings) -> list[dict]:
     """Per seed, a cpu-width CNN trained long enough to learn the renders (on FDA-refined ones when fda_real,
-    uint8 real eyes, is given), read on held-out unrefined renders and on the real set."""
+    uint8 real eyes, is given), read on held-out unrefined renders and on the real set.
+
+    central: held-out renders whose gazes lie where people's do (the population prior's core). The CNN's gain there
+    is the most it can show on real eyes of that range: a gain on real eyes below it is the transfer's loss, one
+    equal to it is the CNN's own shrinkage towards the mean."""
     images = to_model_tensor(train.images)
     if fda_real is not None:
         fda = create_refiner("fda", seed=0)
@@ -75,10 +79,14 @@ def learnt_cnn_runs(train: EyeData, held_out: EyeData, real: EyeData, *, seeds=(
     for seed in seeds:
         cnn, seconds = train_cnn(images, train.gaze, seed, epochs=epochs, **settings)
         on_real = predict(cnn, real)
-        rows.append({"seed": seed, "train_seconds": round(seconds, 1),
-                     "held_out_renders_deg": float(angular_errors(predict(cnn, held_out), held_out.gaze).mean()),
-                     "real_p00": {"error_deg": float(angular_errors(on_real, real.gaze).mean()),
-                                  **bias_gain_corr(on_real, real.gaze)}})
+        row = {"seed": seed, "train_seconds": round(seconds, 1),
+               "held_out_renders_deg": float(angular_errors(predict(cnn, held_out), held_out.gaze).mean()),
+               "held_out_renders": cnn_reading(cnn, held_out),
+               "real_p00": {"error_deg": float(angular_errors(on_real, real.gaze).mean()),
+                            **bias_gain_corr(on_real, real.gaze)}}
+        if central is not None:
+            row["central_renders"] = cnn_reading(cnn, central)
+        rows.append(row)
     return rows
 
 
