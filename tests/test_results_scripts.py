@@ -130,6 +130,18 @@ def test_tune_refiner(tmp_path, monkeypatch):
     assert row["overrides"] == settings["tiny"] and Path(row["run_dir"]).is_dir()
 
 
+@pytest.mark.slow
+def test_realism_cues(tmp_path, monkeypatch):
+    run_script("results/controlled/realism_cues.py", str(tmp_path), "--tiny", monkeypatch=monkeypatch)
+    out = read(tmp_path / "realism_cues.json")
+    classifier = out["classifier_accuracy_pct"]
+    assert list(classifier) == ["none", "blur", "down4", "shuffled", "blur, shuffled", "equalised"]
+    assert all(0 <= pct <= 100 for row in classifier.values() for pct in row.values())
+    assert set(classifier["none"]) == {"refined", "unrefined", "oracle"} and out["n_test_per_class"] == 60
+    assert set(out["histogram_logistic_accuracy_pct"]) == {"8 bins", "256 bins"}
+    assert (tmp_path / "refiner" / "config.json").is_file()  # the refiner it trained, reusable with --checkpoint
+
+
 @pytest.mark.parametrize("look", ["near_infrared", "swapped_tones"])
 def test_unseen_gap(tmp_path, monkeypatch, look):
     import numpy as np

@@ -1,0 +1,117 @@
+"""What the held-out realism classifier sees: the same classifier on transformed images, refined against the target.
+
+Issue 20 asks for the held-out real-vs-refined classifier within 15 points of its floor (the oracle's images, the
+test domain itself). On every gap it stays 40-51 points above. This script asks which property of the refined
+images it reads. It trains the cpu preset's simgan_local on a known-truth gap, as `bench run` does, then runs
+`metrics.realism.domain_classifier_accuracy` on the target against refined, unrefined and oracle images, each after
+one transform that removes one kind of information:
+- `blur` (3x3 mean, both classes): the finest texture and the 8-bit levels;
+- `down4` (4x4 mean pooling, 9x14 pixels): everything but the coarse layout;
+- `shuffled` (one fixed permutation of the pixels, both classes): every spatial structure; only the distribution of
+  values within each image is left;
+- `equalised` (the refined images histogram-equalised per image, as every source's images are): the histogram.
+And, beside the CNN, a logistic regression on each image's histogram of values (8 and 256 bins), cross-validated.
+
+    python results/controlled/realism_cues.py OUT_DIR [--gap appearance] [--seed 0] [--checkpoint DIR] [--tiny]
+
+Writes OUT_DIR/realism_cues.json (and the refiner's checkpoint in OUT_DIR/refiner unless --checkpoint is given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+
+from gazebench.core.images import to_uint8
+from gazebench.data.simulator.render import equalize_histogram
+from gazebench.harness import records
+from gazebench.harness.refine import fit_refiner, load_images
+from gazebench.metrics.realism import domain_classifier_accuracy
+from gazebench.refiners.registry import create_refiner, load_refiner
+
+CPU = torch.device("cpu")
+
+
+def blur(x: torch.Tensor) -> torch.Tensor:
+    return F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+
+
+def down4(x: torch.Tensor) -> torch.Tensor:
+    return F.avg_pool2d(x, 4)
+
+
+def shuffler(shape: torch.Size):
+    permutation = torch.randperm(shape[-2] * shape[-1], generator=torch.Generator().manual_seed(0))
+    return lambda x: x.flatten(1)[:, permutation].view_as(x)
+
+
+def equalised(x: torch.Tensor) -> torch.Tensor:
+    return equalize_histogram(torch.as_tensor(to_uint8(x))).float().unsqueeze(1) / 127.5 - 1.0
+
+
+def classifier_accuracy(real: torch.Tensor, other: torch.Tensor, steps: int) -> float:
+    """The run's own held-out classifier (metrics/realism.py) on every image given (balanced, 30% held out)."""
+    return round(domain_classifier_accuracy(real, other, seed=0, device=CPU, max_per_class=len(real), steps=steps), 1)
+
+
+def histogram_accuracy(a: torch.Tensor, b: torch.Tensor, bins: int) -> float:
+    """Cross-validated accuracy (%) of a logistic regression on each image's histogram of values."""
+    def histograms(x):
+        return np.stack([np.histogram(row, bins=bins, range=(-1, 1))[0] for row in x.flatten(1).numpy()]) / x[0].numel()
+    features = np.vstack([histograms(a), histograms(b)]) * 10
+    labels = np.r_[np.ones(len(a)), np.zeros(len(b))]
+    return round(100 * float(cross_val_score(LogisticRegression(max_iter=3000, C=10), features, labels, cv=5).mean()), 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--gap", default="appearance", help="the known-truth gap's style (appearance, shape, combined)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--checkpoint", type=Path, help="a trained refiner folder (`bench refine`) instead of training one")
+    parser.add_argument("--tiny", action="store_true", help="a few images and steps: a smoke run")
+    args = parser.parse_args()
+    n_train, n_real, n_test, sizes = (200, 100, 60, {"adversarial_steps": 2, "pretrain_refiner_steps": 2,
+                                                     "pretrain_discriminator_steps": 1}) if args.tiny else (10_000, 2_000, 1_000, {})
+    steps = 10 if args.tiny else 300  # the classifier's training steps (the run's: 300)
+    if args.checkpoint:
+        refiner = load_refiner(args.checkpoint)
+    else:  # as `bench run --preset cpu` trains it: its synthetic images and its real ones, seeded alike
+        synthetic = load_images(f"sim?n={n_train}&seed={args.seed}", None, args.seed)
+        real = load_images(f"sim?style={args.gap}&seed=100000&n={n_real}", None, args.seed)
+        refiner = fit_refiner(create_refiner("simgan_local", preset="cpu", seed=args.seed, **sizes), synthetic, real,
+                              device=CPU, out_dir=args.out / "refiner")
+    # Test images from seeds no training saw: unrefined renders, the target, and the oracle (the target's own domain).
+    unrefined = load_images(f"sim?n={n_test}&seed=7", None, 0)
+    target = load_images(f"sim?style={args.gap}&n={n_test}&seed=8", None, 0)
+    oracle = load_images(f"sim?style={args.gap}&n={n_test}&seed=9", None, 0)
+    with torch.no_grad():
+        refined = refiner.refine(unrefined, device=CPU).float()
+    shuffled = shuffler(target.shape)
+    transforms = {"none": lambda x: x, "blur": blur, "down4": down4, "shuffled": shuffled,
+                  "blur, shuffled": lambda x: shuffled(blur(x))}
+    classifier = {}
+    for name, transform in transforms.items():
+        classifier[name] = {label: classifier_accuracy(transform(target), transform(images), steps)
+                            for label, images in (("refined", refined), ("unrefined", unrefined), ("oracle", oracle))}
+    classifier["equalised"] = {"refined": classifier_accuracy(target, equalised(refined), steps)}
+    histogram = {f"{bins} bins": {label: histogram_accuracy(target, images, bins)
+                                  for label, images in (("refined", refined), ("oracle", oracle))} for bins in (8, 256)}
+    out = {"gap": args.gap, "seed": args.seed, "n_test_per_class": n_test,
+           "refiner": str(args.checkpoint) if args.checkpoint else f"simgan_local, cpu preset, seed {args.seed}",
+           "classifier_accuracy_pct": classifier, "histogram_logistic_accuracy_pct": histogram,
+           "git": records.git_state(outputs=args.out)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "realism_cues.json").write_text(json.dumps(out, indent=2) + "\n")
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
