@@ -139,6 +139,7 @@ def test_realism_cues(tmp_path, monkeypatch):
     assert all(0 <= pct <= 100 for row in classifier.values() for pct in row.values())
     assert set(classifier["none"]) == {"refined", "unrefined", "oracle"} and out["n_test_per_class"] == 60
     assert set(out["histogram_logistic_accuracy_pct"]) == {"8 bins", "256 bins"}
+    assert all(sd >= 0 for row in out["quantile_sd_across_images"].values() for sd in row.values())
     assert (tmp_path / "refiner" / "config.json").is_file()  # the refiner it trained, reusable with --checkpoint
 
 
