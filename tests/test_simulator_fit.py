@@ -59,6 +59,22 @@ def test_randomised_renders_keep_the_labels_and_change_the_images():
             open_source(bad)
 
 
+def test_eyeball_point_fixes_the_eyeballs_position_at_its_fitted_centre_and_keeps_everything_else(tmp_path):
+    fit = _fit_file(tmp_path / "fit.json", {"eyeball_y": [-2.0, -1.0], "eyeball_x": [-1.0, 0.0]})
+    point = open_source(f"sim?n=40&seed=1&fit={fit}&randomise=3&randomise_only=lids&eyeball=point")
+    assert point.ranges["eyeball_y"] == (-1.5, -1.5) and point.ranges["eyeball_x"] == (-0.5, -0.5)
+    assert point.ranges["eyeball_depth"] == (5.5, 5.5)  # the default's 3..8 mm: nothing fits the depth
+    spread = open_source(f"sim?n=40&seed=1&fit={fit}&randomise=3&randomise_only=lids")
+    assert {k: v for k, v in point.ranges.items() if not k.startswith("eyeball")} == \
+        {k: v for k, v in spread.ranges.items() if not k.startswith("eyeball")}
+    params = draw_params(1, torch.arange(40), "default", LabelRange(), ranges=point.ranges)
+    assert float(params["eyeball_y"].std()) == 0 and float(params["upper_opening"].std()) > 0
+    a, b = point.load(), spread.load()
+    assert np.array_equal(a.gaze, b.gaze) and not np.array_equal(a.images, b.images)
+    with pytest.raises(UserInputError, match="range or point"):
+        open_source("sim?eyeball=one")
+
+
 def _fit_file(path, ranges, seen_images=None):
     prints = np.zeros(0, np.uint64)
     if seen_images is not None:

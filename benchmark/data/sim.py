@@ -23,6 +23,9 @@ Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
   randomise_only  GROUP[,GROUP]: widen only these groups of the free geometry: placement (scale, crop offset,
             eyeball position), lids (openings, how far they follow the eye, tilt), head (how far heads follow
             the gaze) (default: all)
+  eyeball   range | point: `point` draws the eyeball's position behind the corners (simulator/params.py
+            EYEBALL_POSITION) as one point, the centre of its range after any fit and randomisation, as for a real
+            set of one person (default range: per image)
   device    auto | cpu | cuda: where to render (default cpu)
 """
 
@@ -43,6 +46,7 @@ from gazebench.data.simulator.params import (
     STYLES,
     LabelRange,
     draw_params,
+    eyeball_at_centre,
     parse_free_groups,
     randomised,
 )
@@ -50,7 +54,7 @@ from gazebench.data.simulator.render import HEIGHT, WIDTH, render
 
 DEFAULT_COUNT = 20000
 OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "prior", "people", "label_offset", "fit", "randomise",
-           "randomise_only", "device")
+           "randomise_only", "eyeball", "device")
 # Images rendered per batch: large enough to amortise per-op overhead, small enough to stay in cache.
 RENDER_BATCH = 512
 
@@ -152,6 +156,11 @@ class SimSource(EyeSource):
         groups = parse_free_groups(spec.options.get("randomise_only", ",".join(FREE_GROUPS)), f"{spec.text}: option randomise_only")
         ranges = {**STYLES[self.style], **(self.fit.ranges if self.fit else {})}
         self.ranges = randomised(ranges, self.randomise, groups)
+        eyeball = spec.options.get("eyeball", "range")
+        if eyeball not in ("range", "point"):
+            raise UserInputError(f"{spec.text}: option eyeball={eyeball!r} should be range or point.")
+        if eyeball == "point":
+            self.ranges = eyeball_at_centre(self.ranges)
 
     @property
     def name(self) -> str:
