@@ -54,3 +54,19 @@ if [[ $step == all || $step == other_people ]]; then
   bench sim fit --real npz:../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz --angles pitch \
     --out "$OUT/fit_png144.json" > "$OUT/fit_png144.log" 2>&1
 fi
+if [[ $step == all || $step == eyeball_point ]]; then
+  # One person's eyeball does not move behind the corners: its position as the fit's point (`eyeball=point`), lids and
+  # head randomised as in `lids`; beside it `lids` again under today's code (the cpu CNN trains under bf16 since e5a4899).
+  LIDS="fit=$FIT&randomise=3&randomise_only=lids,head"
+  python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "$LIDS" > "$OUT/diagnostic_fitted_lids_randomised_bf16.json"
+  python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "$LIDS&eyeball=point" \
+    > "$OUT/diagnostic_fitted_lids_randomised_eyeball_point.json"
+  python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "fit=$FIT&eyeball=point" > "$OUT/diagnostic_fitted_eyeball_point.json"
+  python results/simulator/measure.py --only diagnostic --seeds 0,1 --epochs 18 --sim "$LIDS&eyeball=point" \
+    > "$OUT/diagnostic_fitted_lids_randomised_eyeball_point_18_epochs.json"
+fi
+if [[ $step == all || $step == eyeball_point_protocol ]]; then
+  # The cpu preset's p00 protocol, identity rows, on those renders (results/controlled/runs_cpu/p00 has the default's).
+  bench sweep --preset cpu --refiner identity --estimator cnn,rf,knn --seeds 0-7 --workers 1 --real "$P00" \
+    --synthetic "sim?fit=$FIT&randomise=3&randomise_only=lids,head&eyeball=point&n={n}&seed={seed}" --out "$OUT/runs_cpu_eyeball_point"
+fi
