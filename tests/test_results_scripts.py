@@ -51,6 +51,14 @@ def test_render_floor(tmp_path, monkeypatch):
     assert out["rows"][1]["error_deg"] < out["rows"][0]["error_deg"]  # the eyeball's position is worth knowing
 
 
+def test_pitch_floor(tmp_path, monkeypatch):
+    run_script("results/simulator/pitch_floor.py", "--tiny", "--out", str(tmp_path), monkeypatch=monkeypatch)
+    out = read(tmp_path / "pitch_floor.json")
+    assert [row["variant"] for row in out["rows"]][:2] == ["default", "eyeball=point"] and "commit" in out
+    assert all(0 < row["pitch_gain"] < 1.5 and row["error_deg"] > 0 for row in out["rows"])
+    assert "(-19.2, 1.6)" in out["tested on"]  # the central box, from the prior
+
+
 def test_calibrate(tmp_path, monkeypatch):
     needs(MIXED_144)
     run_script("results/simulator/calibrate.py", "--tiny", "--out", str(tmp_path), monkeypatch=monkeypatch)

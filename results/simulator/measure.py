@@ -35,7 +35,7 @@ from gazebench.core.images import to_model_tensor, to_uint8
 from gazebench.data import EyeData, open_source
 from gazebench.data.simulator.calibrate import style_overrides
 from gazebench.data.simulator.measure import dark_centroid_slopes, iris_centred_dark_map, profile_distance
-from gazebench.data.simulator.params import GAZE_PRIORS, STYLES
+from gazebench.data.simulator.params import STYLES, central_box
 from gazebench.harness import records
 from gazebench.metrics.diagnostics import cnn_errors, learnt_cnn_runs, pca_ridge_errors
 
@@ -43,9 +43,7 @@ REAL = "npz:../shared/data/mpiigaze_p00/dev.npz"
 P00_BOX = "pitch=-16,2&yaw=-17,16"  # p00's label range, so geometry slopes compare like with like
 # The population prior's core (p01-p14 mean +- 2 sd per angle; no p00 label): where a CNN's gain on renders is the
 # most its gain on real eyes of that range can be.
-_PRIOR = GAZE_PRIORS["mpiigaze"]
-CENTRAL_BOX = "&".join(f"{a}={_PRIOR[a + '_mean'] - 2 * _PRIOR[a + '_std']:.1f},{_PRIOR[a + '_mean'] + 2 * _PRIOR[a + '_std']:.1f}"
-                       for a in ("pitch", "yaw"))
+CENTRAL_BOX = "&".join(f"{angle}={low:g},{high:g}" for angle, (low, high) in central_box().items())
 # FDA's real amplitudes come from the 144 unlabelled eyes of mixed people, so nothing of p00 reaches training.
 FDA_REAL = "../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz"
 # Image counts. The learnt diagnostic: the cpu widths trained long enough to learn the simulator (30k renders,

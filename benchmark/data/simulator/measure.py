@@ -104,10 +104,12 @@ def compare(renders: np.ndarray, real: np.ndarray, real_stats: dict) -> dict[str
             "profile_l1": float(np.abs(np.array(stats["profile"]) - np.array(real_stats["profile"])).mean())}
 
 
-def geometry_table(seed: int, n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def geometry_table(seed: int, n: int, labels: LabelRange | None = None,
+                   ranges: dict[str, tuple[float, float]] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Pixel-space geometry of renders (seed, 0..n-1) as named float columns, and their (n, 2) labels: what
-    an estimator could at best read off the images, positions relative to the lid centre (the crop's anchor)."""
-    params = draw_params(seed, torch.arange(n), "default", LabelRange())
+    an estimator could at best read off the images, positions relative to the lid centre (the crop's anchor).
+    labels and ranges as `draw_params` takes them (a gaze box, a head bound; a fit's or a variant's ranges)."""
+    params = draw_params(seed, torch.arange(n), "default", labels or LabelRange(), ranges=ranges)
     g = {k: v.flatten().double().numpy() for k, v in eye_geometry(params).items()}
     g.update(iris_dx=g["ix"] - g["lx"], iris_dy=g["iy"] - g["ly"], eyeball_dx=g["ex"] - g["lx"],
              eyeball_dy=g["ey"] - g["ly"], glint_dx=g["glint_x"] - g["lx"], glint_dy=g["glint_y"] - g["ly"])

@@ -195,6 +195,16 @@ GAZE_PRIORS: dict[str, dict[str, float]] = {
 }
 
 
+
+
+def central_box(spread: float = 2.0) -> dict[str, tuple[float, float]]:
+    """Where people's gazes lie: the mpiigaze prior's mean +- `spread` sd per angle, deg (no p00 label). A CNN's gain
+    on renders there is the most its gain on real eyes of that range can be (metrics/diagnostics.learnt_cnn_runs)."""
+    prior = GAZE_PRIORS["mpiigaze"]
+    return {angle: (round(prior[f"{angle}_mean"] - spread * prior[f"{angle}_std"], 1),
+                    round(prior[f"{angle}_mean"] + spread * prior[f"{angle}_std"], 1)) for angle in ("pitch", "yaw")}
+
+
 # Where heads point on average, deg (pitch, yaw): the mean gaze of p01-p14, the direction of a laptop screen
 # seen from its camera. Heads centred on the camera instead put every eye 6 deg too low in its head, and the
 # lids with it.
