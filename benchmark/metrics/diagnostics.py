@@ -79,9 +79,9 @@ def learnt_cnn_runs(train: EyeData, held_out: EyeData, real: EyeData, *, seeds=(
     for seed in seeds:
         cnn, seconds = train_cnn(images, train.gaze, seed, epochs=epochs, **settings)
         on_real = predict(cnn, real)
-        row = {"seed": seed, "train_seconds": round(seconds, 1),
-               "held_out_renders_deg": float(angular_errors(predict(cnn, held_out), held_out.gaze).mean()),
-               "held_out_renders": cnn_reading(cnn, held_out),
+        on_renders = cnn_reading(cnn, held_out)
+        row = {"seed": seed, "train_seconds": round(seconds, 1), "held_out_renders_deg": on_renders["error_deg"],
+               "held_out_renders": on_renders,
                "real_p00": {"error_deg": float(angular_errors(on_real, real.gaze).mean()),
                             **bias_gain_corr(on_real, real.gaze)}}
         if central is not None:

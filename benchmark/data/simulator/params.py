@@ -107,6 +107,7 @@ def randomised(ranges: dict[str, tuple[float, float]], factor: float,
         out[name] = (max(lowest, centre - half), min(highest, centre + half))
     return out
 
+
 #: Where the eyeball sits behind the eye corners: one person's anatomy, so one point for a one-person real set.
 EYEBALL_POSITION = ("eyeball_x", "eyeball_y", "eyeball_depth")
 
@@ -193,8 +194,6 @@ GAZE_PRIORS: dict[str, dict[str, float]] = {
     "uniform": {"uniform_share": 1.0},
     "mpiigaze": {"pitch_mean": -8.8, "pitch_std": 5.2, "yaw_mean": 0.1, "yaw_std": 8.7, "uniform_share": 0.2},
 }
-
-
 
 
 def central_box(spread: float = 2.0) -> dict[str, tuple[float, float]]:
