@@ -2,7 +2,7 @@
 
 Issue 20 asks for the held-out real-vs-refined classifier within 15 points of its floor (the oracle's images, the
 test domain itself). On every gap it stays 40-51 points above. This script asks which property of the refined
-images it reads. It trains the cpu preset's simgan_local on a known-truth gap, as `bench run` does, then runs
+images it reads. It trains the cpu preset's simgan_local on a known-truth gap (its settings and sizes), then runs
 `metrics.realism.domain_classifier_accuracy` on the target against refined, unrefined and oracle images, each after
 one transform that removes one kind of information:
 - `blur` (3x3 mean, both classes): the finest texture and the 8-bit levels;
@@ -91,7 +91,7 @@ def main() -> None:
     steps = 10 if args.tiny else 300  # the classifier's training steps (the run's: 300)
     if args.checkpoint:
         refiner = load_refiner(args.checkpoint)
-    else:  # as `bench run --preset cpu` trains it: its synthetic images and its real ones, seeded alike
+    else:  # the cpu preset's refiner and sizes on the gap's unlabelled target images, as `bench run` uses them (not its exact draws)
         synthetic = load_images(f"sim?n={n_train}&seed={args.seed}", None, args.seed)
         real = load_images(f"sim?style={args.gap}&seed=100000&n={n_real}", None, args.seed)
         refiner = fit_refiner(create_refiner("simgan_local", preset="cpu", seed=args.seed, **sizes), synthetic, real,
