@@ -106,6 +106,17 @@ def test_measure(tmp_path, monkeypatch):
     assert out["learnt_cnn_fda"]["refiner"].startswith("fda")
 
 
+@pytest.mark.slow
+def test_measure_diagnostic_reads_central_renders_with_other_widths(monkeypatch, capsys):
+    needs(P00)
+    run_script("results/simulator/measure.py", "--only", "diagnostic", "--tiny", "--seeds", "0", "--channels", "4,4,8,8,16",
+               "--sim", "eyeball=point", monkeypatch=monkeypatch)
+    out = json.loads(capsys.readouterr().out)
+    assert out["channels"] == [4, 4, 8, 8, 16] and "eyeball=point" in out["central"] and "pitch=-19.2,1.6" in out["central"]
+    (run,) = out["runs"]
+    assert set(run["central_renders"]) >= {"error_deg", "pitch_gain", "pitch_corr"} and run["held_out_renders"]["error_deg"] > 0
+
+
 def test_measure_draws_the_iris_centred_maps(tmp_path, monkeypatch, capsys):
     needs(P00, MIXED_144)
     run_script("results/simulator/measure.py", "--only", "maps", "--tiny", "--sim", "randomise=2;style=target", "--out", str(tmp_path),

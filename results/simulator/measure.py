@@ -62,15 +62,18 @@ def _load(spec: str, n: int | None = None) -> EyeData:
     return open_source(spec).load(n)
 
 
-def learnt_cnn(n: dict, seeds, real: str, fda: bool = False, sim_options: str = "", epochs: int | None = None) -> dict:
+def learnt_cnn(n: dict, seeds, real: str, fda: bool = False, sim_options: str = "", epochs: int | None = None,
+               channels: tuple[int, ...] | None = None) -> dict:
     extra = f"&{sim_options}" if sim_options else ""
     train, held_out = f"sim?n={n['learnt_train']}&seed=3{extra}", f"sim?n={n['learnt_held_out']}&seed=4{extra}"
     central = f"sim?n={n['learnt_held_out']}&seed=5&{CENTRAL_BOX}{extra}"
     epochs = epochs or n["learnt_epochs"]
     runs = learnt_cnn_runs(_load(train), _load(held_out), _load(real, n["real"]), seeds=seeds, epochs=epochs,
-                           fda_real=np.load(FDA_REAL)["images"] if fda else None, central=_load(central))
+                           fda_real=np.load(FDA_REAL)["images"] if fda else None, central=_load(central),
+                           **({"channels": channels} if channels else {}))
     return {"trained on": train, "refiner": f"fda (real: {FDA_REAL})" if fda else "identity",
-            "epochs": epochs, "held out": held_out, "central": central, "real": real, "runs": runs}
+            "epochs": epochs, "channels": list(channels) if channels else "cpu preset", "held out": held_out,
+            "central": central, "real": real, "runs": runs}
 
 
 def checks(n: dict, real_spec: str) -> dict:
@@ -136,6 +139,7 @@ def main() -> None:
     parser.add_argument("--sim", default="", help='with --only diagnostic: options for the renders, e.g. "randomise=2" or "fit=FIT.json"; '
                         'with --only maps: several, separated by ";"')
     parser.add_argument("--epochs", type=int, help="with --only diagnostic: epochs of the CNN (default 6)")
+    parser.add_argument("--channels", help="with --only diagnostic: the CNN's five conv widths, e.g. 16,16,32,48,96 (default: the cpu preset's)")
     parser.add_argument("--tiny", action="store_true", help="a few hundred images, one seed, one epoch: a smoke run")
     parser.add_argument("--real", default=REAL, help="the labelled real set")
     parser.add_argument("--out", default=str(Path(__file__).parent), help="folder that receives checks.json")
@@ -152,7 +156,7 @@ def main() -> None:
                 parser.error(f"--style-override: {name} is not a default-style parameter")
         with style_overrides(override):
             result = learnt_cnn(n, tuple(int(s) for s in args.seeds.split(",")), args.real, sim_options=args.sim,
-                                epochs=args.epochs)
+                                epochs=args.epochs, channels=tuple(int(c) for c in args.channels.split(",")) if args.channels else None)
         print(json.dumps({"style_override": override, **result, "git": records.git_state()}, indent=2))
         return
     result = checks(n, args.real)

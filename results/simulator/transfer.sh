@@ -70,3 +70,13 @@ if [[ $step == all || $step == eyeball_point_protocol ]]; then
   bench sweep --preset cpu --refiner identity --estimator cnn,rf,knn --seeds 0-7 --workers 1 --real "$P00" \
     --synthetic "sim?fit=$FIT&randomise=3&randomise_only=lids,head&eyeball=point&n={n}&seed={seed}" --out "$OUT/runs_cpu_eyeball_point"
 fi
+if [[ $step == all || $step == eyeball_point_wider ]]; then
+  # The same renders learnt by a CNN twice as wide (four times the compute): does it read the iris more precisely?
+  python results/simulator/measure.py --only diagnostic --seeds 0,1 --channels 16,16,32,48,96 \
+    --sim "fit=$FIT&randomise=3&randomise_only=lids,head&eyeball=point" > "$OUT/diagnostic_fitted_lids_randomised_eyeball_point_wider.json"
+fi
+if [[ $step == all || $step == lids_protocol ]]; then
+  # The cpu preset's p00 protocol on the fit with lids randomised but the eyeball drawn per image: eyeball=point's share.
+  bench sweep --preset cpu --refiner identity --estimator cnn,rf,knn --seeds 0-7 --workers 1 --real "$P00" \
+    --synthetic "sim?fit=$FIT&randomise=3&randomise_only=lids,head&n={n}&seed={seed}" --out "$OUT/runs_cpu_lids"
+fi
