@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 21: which cues carry pitch, domain randomisation, and the simulator fitted to unlabelled real eyes, side by side.
-# Run from the repository root of a clean checkout (needs ../shared/data); about 60 minutes on 2 idle cores.
+# Run from the repository root of a clean checkout (needs ../shared/data); about 60 minutes on 2 idle cores, plus about 35 for
+# the eyeball_point, eyeball_point_protocol, lids_protocol and eyeball_point_wider steps. Usage: transfer.sh [STEP] (default all).
 # The fit itself (fit_p00_dev.json, ~8 min idle) was made first, at the commit the file records, by:
 #   bench sim fit --real npz:../shared/data/mpiigaze_p00/dev.npz --out results/simulator/fit_p00_dev.json --hold-out-test standard
 set -euo pipefail
