@@ -58,16 +58,19 @@ def equalised(x: torch.Tensor) -> torch.Tensor:
     return equalize_histogram(torch.as_tensor(to_uint8(x))).float().unsqueeze(1) / 127.5 - 1.0
 
 
-def classifier_accuracy(real: torch.Tensor, other: torch.Tensor, steps: int) -> float:
+def classifier_accuracy(real: torch.Tensor, other: torch.Tensor, **settings) -> float:
     """The run's own held-out classifier (metrics/realism.py) on every image given (balanced, 30% held out)."""
-    return round(domain_classifier_accuracy(real, other, seed=0, device=CPU, max_per_class=len(real), steps=steps), 1)
+    return round(domain_classifier_accuracy(real, other, seed=0, device=CPU, max_per_class=len(real), **settings), 1)
 
 
-def histogram_accuracy(a: torch.Tensor, b: torch.Tensor, bins: int) -> float:
-    """Cross-validated accuracy (%) of a logistic regression on each image's histogram of values."""
-    def histograms(x):
-        return np.stack([np.histogram(row, bins=bins, range=(-1, 1))[0] for row in x.flatten(1).numpy()]) / x[0].numel()
-    features = np.vstack([histograms(a), histograms(b)]) * 10
+def histograms(images: torch.Tensor, bins: int) -> np.ndarray:
+    """Each image's histogram of values over -1..1, as fractions of its pixels."""
+    return np.stack([np.histogram(row, bins=bins, range=(-1, 1))[0] for row in images.flatten(1).numpy()]) / images[0].numel()
+
+
+def histogram_accuracy(a: np.ndarray, b: np.ndarray) -> float:
+    """Cross-validated accuracy (%) of a logistic regression telling two sets of per-image histograms apart."""
+    features = np.vstack([a, b]) * 10
     labels = np.r_[np.ones(len(a)), np.zeros(len(b))]
     return round(100 * float(cross_val_score(LogisticRegression(max_iter=3000, C=10), features, labels, cv=5).mean()), 1)
 
@@ -88,7 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     n_train, n_real, n_test, sizes = (200, 100, 60, {"adversarial_steps": 2, "pretrain_refiner_steps": 2,
                                                      "pretrain_discriminator_steps": 1}) if args.tiny else (10_000, 2_000, 1_000, {})
-    steps = 10 if args.tiny else 300  # the classifier's training steps (the run's: 300)
+    classifier_steps = {"steps": 10} if args.tiny else {}  # the run's own unless tiny
     if args.checkpoint:
         refiner = load_refiner(args.checkpoint)
     else:  # the cpu preset's refiner and sizes on the gap's unlabelled target images, as `bench run` uses them (not its exact draws)
@@ -107,11 +110,14 @@ def main() -> None:
                   "blur, shuffled": lambda x: shuffled(blur(x))}
     classifier = {}
     for name, transform in transforms.items():
-        classifier[name] = {label: classifier_accuracy(transform(target), transform(images), steps)
+        classifier[name] = {label: classifier_accuracy(transform(target), transform(images), **classifier_steps)
                             for label, images in (("refined", refined), ("unrefined", unrefined), ("oracle", oracle))}
-    classifier["equalised"] = {"refined": classifier_accuracy(target, equalised(refined), steps)}
-    histogram = {f"{bins} bins": {label: histogram_accuracy(target, images, bins)
-                                  for label, images in (("refined", refined), ("oracle", oracle))} for bins in (8, 256)}
+    classifier["equalised"] = {"refined": classifier_accuracy(target, equalised(refined), **classifier_steps)}
+    histogram = {}
+    for bins in (8, 256):
+        of_target = histograms(target, bins)
+        histogram[f"{bins} bins"] = {label: histogram_accuracy(of_target, histograms(images, bins))
+                                     for label, images in (("refined", refined), ("oracle", oracle))}
     out = {"gap": args.gap, "seed": args.seed, "n_test_per_class": n_test,
            "refiner": str(args.checkpoint) if args.checkpoint else f"simgan_local, cpu preset, seed {args.seed}",
            "classifier_accuracy_pct": classifier, "histogram_logistic_accuracy_pct": histogram,

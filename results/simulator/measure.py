@@ -12,7 +12,8 @@ per angle); once on plain renders and once on FDA-refined ones (real amplitudes 
 around the iris, averaged; the statistic of `bench sim fit --shape`) of p00 dev, the 144 mixed eyes, the default renders
 and each set of sim options, to iris_maps.png in --out, and prints each map's mean distance to the two real ones.
 `--only diagnostic [--seeds 0] [--style-override JSON] [--sim OPTIONS] [--epochs N] [--channels W,W,W,W,W]` runs the
-plain diagnostic alone and prints it (also on central renders, where people look: params.central_box); the override replaces default-style ranges, as in the README's single-seed experiments, and --sim adds sim options
+plain diagnostic alone and prints it (also on central renders, where people look: params.central_box); the override
+replaces default-style ranges, as in the README's single-seed experiments, and --sim adds sim options
 (randomise=2, fit=FIT.json) to the renders the CNN learns and is checked on.
 The code is gazebench.data.simulator.measure (image statistics) and gazebench.metrics.diagnostics (models).
 """
