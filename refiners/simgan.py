@@ -19,7 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from gazebench.core.atomic import write_atomic
-from gazebench.core.device import autocast
+from gazebench.core.device import autocast, optimizer_to
 from gazebench.core.errors import Preempted, UserInputError
 from gazebench.core.grids import save_comparison_grid
 from gazebench.core.images import to_uint8
@@ -43,6 +43,7 @@ from gazebench.refiners.simgan_losses import (  # noqa: F401  (re-exported: the 
     adversarial_loss,
     self_regularisation,
 )
+from gazebench.refiners.tone import ToneCritic
 
 CHECKPOINT_FILE = "checkpoint.pt"
 REFINE_BATCH_CPU, REFINE_BATCH_CUDA = 256, 4096  # images per refine batch; memory only, no number changes
@@ -60,8 +61,9 @@ class SimGANRefiner(Refiner):
         # Networks are initialised from the seed alone, whatever else has used the global RNG before.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
-            self.refiner_net = RefinerNet(config.refiner_channels, config.refiner_blocks)
+            self.refiner_net = RefinerNet(config.refiner_channels, config.refiner_blocks, config.rank_input)
             self.discriminator = self.make_discriminator()
+            self.tone = ToneCritic(config.tone_weight, self._optimizer) if config.tone_weight else None
         self.opt_r = self._optimizer(self.refiner_net)
         self.opt_d = self._optimizer(self.discriminator)
         self.history = HistoryBuffer(config.history_size, (1, *config.image_size)) if config.history_size else None
@@ -106,6 +108,7 @@ class SimGANRefiner(Refiner):
             "opt_r": self.opt_r.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "history": None if self.history is None else self.history.state_dict(),
+            "tone": None if self.tone is None else self.tone.state_dict(),
             "generator": self.generator.get_state(),
         }
         write_refiner_config(out_dir, self, dataclasses.asdict(self._config))
@@ -146,6 +149,8 @@ class SimGANRefiner(Refiner):
             raise UserInputError(f"{checkpoint_dir} holds weights of another architecture than '{self.name}'.") from None
         self.opt_r.load_state_dict(state["opt_r"])
         self.opt_d.load_state_dict(state["opt_d"])
+        if self.tone is not None:
+            self.tone.load_state_dict(state["tone"])
         if self.history is not None:
             self.history.load_state_dict(state["history"])
         self.generator.set_state(state["generator"])
@@ -286,7 +291,7 @@ class SimGANRefiner(Refiner):
             loss = cfg.self_reg_lambda * reg
             if adversarial:
                 adv = adversarial_loss(self._train_d(refined), REAL)
-                loss = loss + adv
+                loss = loss + adv + (self.tone.refiner_loss(refined) if self.tone is not None else 0)
         self.opt_r.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_r.step()
@@ -315,11 +320,10 @@ class SimGANRefiner(Refiner):
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
-        return {
-            "L_D": loss.item(),
-            "acc_real": accuracy(logits_real, REAL),
-            "acc_refined": accuracy(logits_refined, REFINED),
-        }
+        stats = {"L_D": loss.item(), "acc_real": accuracy(logits_real, REAL), "acc_refined": accuracy(logits_refined, REFINED)}
+        if self.tone is not None:
+            stats.update(self.tone.update(real_batch, refined))
+        return stats
 
     def _batch(self, images: torch.Tensor, n: int) -> torch.Tensor:
         idx = torch.randint(len(images), (n,), generator=self.generator)
@@ -342,10 +346,9 @@ class SimGANRefiner(Refiner):
         if self.history is not None:
             self.history.to(device)
         for opt in (self.opt_r, self.opt_d):  # optimiser state follows its parameters
-            for state in opt.state.values():
-                for key, value in state.items():
-                    if torch.is_tensor(value) and value.ndim:
-                        state[key] = value.to(device)
+            optimizer_to(opt, device)
+        if self.tone is not None:
+            self.tone.to(device)
         self.device = device
 
     def _memory_format(self, device: torch.device) -> torch.memory_format:

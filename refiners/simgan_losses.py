@@ -49,6 +49,10 @@ class SimGANConfig:
     checkpoint_every: int
     grid_every: int
     compile: bool = False  # checkpoints from before the setting did not compile (it changes speed, no number)
+    # Weight of the tone discriminator's image-level loss beside the patch discriminator's (refiners/tone.py; not in
+    # the paper, 0 leaves it out); checkpoints from before it had none.
+    tone_weight: float = 0.0
+    rank_input: bool = False  # the refiner also sees each pixel's rank in its image (networks.rank_channel)
     cpu_bf16: bool = False  # bf16 autocast on a CPU with native bf16 (core/device.bf16); checkpoints before it: fp32
 
 

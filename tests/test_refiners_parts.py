@@ -8,10 +8,11 @@ import torch
 from gazebench.core.errors import UserInputError
 from gazebench.refiners.gaussian import HIGH_PASS_NOISE_GAIN, fit_blur_sigma, gaussian_blur, high_frequency_energy
 from gazebench.refiners.history import HistoryBuffer
-from gazebench.refiners.networks import GlobalDiscriminator, LocalDiscriminator, RefinerNet
+from gazebench.refiners.networks import GlobalDiscriminator, LocalDiscriminator, RefinerNet, rank_channel
 from gazebench.refiners.registry import REFINERS, create_refiner, load_refiner
 from gazebench.refiners.simgan import REAL, REFINED, adversarial_loss, self_regularisation
 from gazebench.refiners.simgan_local import SimGANLocalRefiner
+from gazebench.refiners.tone import ToneCritic, ToneDiscriminator
 
 
 def numbered(values):
@@ -173,3 +174,51 @@ def test_compile_is_for_cuda_unless_asked_for():
     eager.fast_path = False  # the plain fp32 eager comparison never compiles
     eager.prepare_training(cpu, compile=True)
     assert eager._train_r is eager.refiner_net
+
+
+def test_rank_channel_is_each_pixels_place_in_its_own_image():
+    image = torch.tensor([[[[0.3, -0.9], [0.8, 0.1]]], [[[5.0, 6.0], [7.0, 8.0]]]])
+    ranks = rank_channel(image)
+    assert torch.allclose(ranks[0].flatten(), torch.tensor([1 / 3, -1, 1, -1 / 3]))
+    assert torch.allclose(ranks[1].flatten(), torch.tensor([-1, -1 / 3, 1 / 3, 1]))  # per image, not per batch
+    # Any increasing tone curve leaves the ranks alone: they carry where a pixel stands, not its value.
+    assert torch.equal(rank_channel(image**3 + 2 * image), ranks)
+    net = RefinerNet(4, 1, rank_input=True)
+    assert net.net[0].in_channels == 2 and net(torch.rand(3, 1, 35, 55)).shape == (3, 1, 35, 55)
+
+
+def test_tone_discriminator_sees_only_the_value_distribution():
+    torch.manual_seed(0)
+    images = torch.rand(6, 1, 35, 55) * 2 - 1
+    shuffled = images.flatten(1)[:, torch.randperm(35 * 55)].reshape(images.shape)
+    tone = ToneDiscriminator()
+    assert torch.allclose(tone(images), tone(shuffled))  # where the pixels are does not matter
+    assert not torch.allclose(tone(images), tone(images.clamp(-0.5, 0.5)))  # what values they take does
+
+
+def test_tone_critic_learns_a_difference_no_shuffling_hides():
+    torch.manual_seed(0)
+    real = torch.rand(64, 1, 35, 55) * 2 - 1  # flat histograms, as histogram-equalised eyes
+    refined = (torch.randn(64, 1, 35, 55) * 0.4).clamp(-1, 1)  # the same mean, bunched in the middle
+    critic = ToneCritic(1.0, lambda module: torch.optim.Adam(module.parameters(), lr=3e-3))
+    first = critic.update(real, refined)["tone_acc_refined"]
+    for _ in range(60):
+        last = critic.update(real, refined)
+    assert last["tone_acc_refined"] == 1.0 and last["L_tone"] < 0.5, (first, last)
+    loss = critic.refiner_loss(refined.requires_grad_())
+    loss.backward()
+    assert refined.grad.abs().sum() > 0  # the refiner's gradient reaches the pixels through the sort
+
+
+def test_tone_critic_and_rank_input_save_and_load_with_the_refiner(tmp_path):
+    synthetic, real = torch.rand(16, 1, 35, 55) * 2 - 1, torch.rand(16, 1, 35, 55) * 2 - 1
+    settings = dict(refiner_channels=4, refiner_blocks=1, batch_size=8, pretrain_refiner_steps=1,
+                    pretrain_discriminator_steps=1, adversarial_steps=2, history_size=8, tone_weight=5.0, rank_input=True)
+    refiner = create_refiner("simgan_local", **settings)
+    refiner.fit(synthetic, real, device=torch.device("cpu"), out_dir=tmp_path, progress=False)
+    loaded = load_refiner(tmp_path)
+    assert loaded.tone is not None and loaded.refiner_net.rank_input
+    for a, b in zip(loaded.tone.net.parameters(), refiner.tone.net.parameters()):
+        assert torch.equal(a, b)
+    assert torch.equal(loaded.refine(synthetic, device=torch.device("cpu")), refiner.refine(synthetic, device=torch.device("cpu")))
+    assert create_refiner("simgan_local", **{**settings, "tone_weight": 0.0}).tone is None  # off: the paper's

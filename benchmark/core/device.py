@@ -51,6 +51,14 @@ def memory_format(device: torch.device, cpu_bf16: bool = False):
     return torch.channels_last if bf16(device, cpu_bf16) else torch.contiguous_format
 
 
+def optimizer_to(optimizer: torch.optim.Optimizer, device: torch.device) -> None:
+    """Move an optimiser's state (Adam's moments) to `device`, after its parameters went there."""
+    for state in optimizer.state.values():
+        for key, value in state.items():
+            if torch.is_tensor(value) and value.ndim:
+                state[key] = value.to(device)
+
+
 def seed_everything(seed: int) -> torch.Generator:
     """Seed python, numpy and torch; return a torch Generator for code that takes one explicitly."""
     random.seed(seed)
