@@ -198,3 +198,11 @@ def test_shell_script_calls_existing_bench_options(script):
         assert "Usage" in help_text, f"{script}: bench {' '.join(command)} is not a command"
         for option in re.findall(r"(--[a-z][a-z-]*)", rest):
             assert option in help_text, f"{script}: bench {' '.join(command)} has no {option}"
+
+
+def test_refine_memory(tmp_path, monkeypatch):
+    run_script("results/perf/refine_memory.py", "--n", "80", "--out", str(tmp_path / "m.json"), monkeypatch=monkeypatch)
+    out = read(tmp_path / "m.json")
+    assert [row["way"] for row in out["rows"]] == ["gathered", "in_place"] and "commit" in out["git"]
+    assert out["rows"][0]["checksum"] == out["rows"][1]["checksum"]  # the same refined images either way
+    assert all(row["seconds"] > 0 and row["peak_rss_growth_mb"] >= 0 for row in out["rows"])
