@@ -172,7 +172,7 @@ class SimGANRefiner(Refiner):
         # paper's width): 4096 at once held several GB on the CPU. The output is written in place, not gathered
         # in a list: under bf16 each 256-image batch's 31 MB feature maps fell under glibc's mmap threshold, and
         # the small outputs kept between them fragmented the heap by 30 MB per batch (1.15 GB to refine 10,500
-        # images; preallocated and 64 at a time: 0.10 GB, and 8.5 s instead of 16, results/perf/README.md).
+        # images; preallocated and 64 at a time: 0.10 GB, and 13.0 s instead of 15.6: results/perf/refine_memory.py).
         batch_size = batch_size or (REFINE_BATCH_CUDA if device.type == "cuda" else REFINE_BATCH_CPU)
         self._to_device(device)
         self.refiner_net.eval()
