@@ -180,7 +180,7 @@ class SimGANRefiner(Refiner):
         with torch.no_grad(), self._autocast(device):
             for start in range(0, len(images), batch_size):
                 batch = images[start : start + batch_size].to(device).contiguous(memory_format=self._memory_format(device))
-                out[start : start + batch_size] = self.refiner_net(batch).float().cpu()
+                out[start : start + batch_size] = self.refiner_net(batch)  # copy_ casts to fp32 and moves to the CPU
         return out.clamp_(-1, 1)
 
     # ----- training -----
