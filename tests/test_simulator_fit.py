@@ -158,6 +158,27 @@ def test_sim_fit_moves_the_eyeball_towards_real_eyes_that_sit_lower(tmp_path):
     assert record["n_real"] == 150 and len(record["real_fingerprints"]) == 150  # cpu preset: half held out
 
 
+def test_sim_fit_with_eyeball_point_writes_one_position_that_sim_fit_renders(tmp_path):
+    """For one person's eyes (`--eyeball point`) the fit keeps the eyeball's position a point through its steps, and
+    `sim?fit=` alone then renders every eyeball there: the file carries the whole configuration."""
+    data = open_source("sim?n=200&seed=50").load()
+    real = write_own_format(tmp_path / "real.npz", data.images, data.gaze)
+    out = tmp_path / "fit.json"
+    result = CliRunner().invoke(cli, ["sim", "fit", "--real", f"npz:{real}", "--out", str(out), "--eyeball", "point",
+                                      "--randomise", "3", "--randomise-only", "lids,head",
+                                      "--n-train", "300", "--epochs", "1", "--iterations", "1"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text())
+    assert record["eyeball"] == "point" and record["randomise_only"] == ["lids", "head"]
+    for name in ("eyeball_x", "eyeball_y", "eyeball_depth"):
+        low, high = record["ranges"][name]
+        assert low == high and STYLES["default"][name][0] <= low <= STYLES["default"][name][1] + 2.0, name
+    assert record["ranges"]["upper_follow"] != list(STYLES["default"]["upper_follow"])  # the lids stay widened
+    source = open_source(f"sim?n=20&fit={out}")
+    params = draw_params(0, torch.arange(20), "default", LabelRange(), ranges=source.ranges)
+    assert float(params["eyeball_y"].std()) == 0.0 and float(params["upper_follow"].std()) > 0
+
+
 def test_bench_sim_sensitivity_writes_a_row_per_parameter_and_refuses_a_non_simulator(tmp_path):
     out = tmp_path / "sensitivity.json"
     result = CliRunner().invoke(cli, ["sim", "sensitivity", "--train", "sim?n=64&seed=2", "--epochs", "1", "--n", "50",

@@ -41,6 +41,9 @@ def command():
               help="Fit the domain-randomised simulator (free ranges widened this many times); the file keeps the widened ranges.")
 @click.option("--randomise-only", default=",".join(FREE_GROUPS), show_default=True,
               help=f"Groups of the free geometry that --randomise widens: {', '.join(FREE_GROUPS)}.")
+@click.option("--eyeball", type=click.Choice(["range", "point"]), default="range", show_default=True,
+              help="point: the eyeball's position behind the corners is one point, as for one person's eyes (`sim?eyeball=point`); "
+                   "the file keeps it so.")
 @click.option("--angles", type=click.Choice(["pitch,yaw", "pitch"]), default="pitch,yaw", show_default=True,
               help="Angles whose mean reading to match: pitch alone for sets of left and unmirrored right eyes.")
 @click.option("--iterations", type=click.IntRange(min=1), default=3, show_default=True, help="At most this many CNNs (about 2 min each on 2 cores).")
@@ -50,7 +53,7 @@ def command():
 @click.option("--shape/--no-shape", default=False, show_default=True,
               help="First set the eye's size in the crop and the lids by the iris-centred dark map of the real eyes "
                    "(on p00 it did not lower the error: results/simulator/README.md).")
-def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, angles, iterations, n_train, epochs, seed, shape):
+def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, eyeball, angles, iterations, n_train, epochs, seed, shape):
     """Move the eyeball's placement until a CNN that learns the renders reads the real eyes at the population's mean
     gaze (with --shape, first set the eye's size and lids by where the dark pixels lie around the iris;
     harness/simfit.py says why); writes FIT.json for `sim?fit=FIT.json`. No label of the real set is read."""
@@ -62,7 +65,8 @@ def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, angle
         test, _ = held_out_split(len(real), cfg.n_test, cfg.n_real, np.random.default_rng(cfg.split_seed))
         indices = np.setdiff1d(indices, test)
     images = real.read(indices).images
-    result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, angles=tuple(angles.split(",")),
+    result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, eyeball_point=eyeball == "point",
+                            angles=tuple(angles.split(",")),
                             n_train=n_train, epochs=epochs, iterations=iterations, seed=seed, shape=shape)
     provenance = {"held_out_test_of": hold_out_preset, "git": records.git_state()}
     save_fit(Path(out), result, real_spec=real_spec, n_real=len(indices),

@@ -81,3 +81,13 @@ if [[ $step == all || $step == lids_protocol ]]; then
   bench sweep --preset cpu --refiner identity --estimator cnn,rf,knn --seeds 0-7 --workers 1 --real "$P00" \
     --synthetic "sim?fit=$FIT&randomise=3&randomise_only=lids,head&n={n}&seed={seed}" --out "$OUT/runs_cpu_lids"
 fi
+if [[ $step == all || $step == fit_point ]]; then
+  # The fit made in the configuration it is used in (lids and head randomised, the eyeball one point, as for one person),
+  # so that `sim?fit=FILE` alone renders it; the diagnostic on it, four seeds, and the earlier route's seeds 2-3 beside it.
+  POINT_FIT=$OUT/fit_p00_dev_point.json
+  bench sim fit --real "$P00" --out "$POINT_FIT" --hold-out-test standard --randomise 3 --randomise-only lids,head \
+    --eyeball point > "$OUT/fit_p00_dev_point.log" 2>&1
+  python results/simulator/measure.py --only diagnostic --seeds 0,1,2,3 --sim "fit=$POINT_FIT" > "$OUT/diagnostic_fit_point.json"
+  python results/simulator/measure.py --only diagnostic --seeds 2,3 --sim "fit=$FIT&randomise=3&randomise_only=lids,head&eyeball=point" \
+    > "$OUT/diagnostic_fitted_lids_randomised_eyeball_point_seeds_2_3.json"
+fi
