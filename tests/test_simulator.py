@@ -134,6 +134,22 @@ def test_turning_the_head_slides_the_eyeball_not_the_corners():
     assert abs(turned["lx"][0].item() - ahead["lx"][0].item()) < 0.5
 
 
+def test_a_vertical_pivot_in_front_shortens_the_irises_arm_for_pitch_only():
+    """Two centres of rotation (Fick): with the vertical axis `vertical_pivot` mm in front of the eyeball centre, the
+    iris rises (limbus depth - pivot) * sin(pitch) instead of limbus depth * sin(pitch); yaw and the eye looking
+    ahead are as without it."""
+    gazes = [[0.0, 0.0], [0.3, 0.0]]
+    fixed = dict(head=[0.0, 0.0], kappa_pitch=0.0, kappa_yaw=0.0, scale=1.0)
+    one, two = eye_geometry(_one_eye(gaze=gazes, **fixed)), eye_geometry(_one_eye(gaze=gazes, vertical_pivot=2.6, **fixed))
+    limbus_depth = np.sqrt(12.0**2 - 5.85**2)
+    rise_one, rise_two = (one["iy"][0] - one["iy"][1]).item(), (two["iy"][0] - two["iy"][1]).item()
+    assert rise_two / rise_one == pytest.approx((limbus_depth - 2.6) / limbus_depth, rel=0.01)
+    assert two["ix"][0].item() == pytest.approx(one["ix"][0].item()) and two["iy"][0].item() == pytest.approx(one["iy"][0].item())
+    turned = [[0.0, 0.3], [0.2, 0.3]]
+    one, two = eye_geometry(_one_eye(gaze=turned, **fixed)), eye_geometry(_one_eye(gaze=turned, vertical_pivot=2.6, **fixed))
+    assert two["ix"][0].item() == pytest.approx(one["ix"][0].item(), abs=1e-4)
+
+
 def test_the_upper_lid_follows_the_eye_and_the_iris_foreshortens():
     geometry = eye_geometry(_one_eye(gaze=[[0.0, 0.0], [-0.4, 0.0]], head=[0.0, 0.0]))
     assert geometry["upper_open"][1].item() < geometry["upper_open"][0].item() - 2.0  # looking down closes it

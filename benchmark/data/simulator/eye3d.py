@@ -17,7 +17,11 @@ Head frame: origin at the corner midpoint, x right, y down, z into the head; hea
 turns it into the camera frame. The eyeball centre sits `eyeball_depth` mm behind the corner midpoint, so
 turning the head slides the eyeball across the crop while the corners stay put, as in real crops.
 
-The eye (sizes in STYLES): an eyeball of radius ~12 mm (axial length ~24 mm) rotating about its centre;
+The eye (sizes in STYLES): an eyeball of radius ~12 mm (axial length ~24 mm) turning left and right about its
+centre, and up and down about an axis `vertical_pivot` mm in front of it (Fry & Hill 1962 and 1963, Optom Vis Sci
+39:581 and 40:707: the centres of rotation lie 14.8 mm behind the corneal apex for horizontal turns and 12.2 mm for
+vertical ones; 2.8 +- 1.7 mm apart in 59 people, Ophthalmic Physiol Opt 2022, 42:376). So the iris travels a
+shorter arm per degree of pitch than of yaw. The default draws 0 (one centre, as before); results/simulator says why.
 the visible iris (horizontal visible iris diameter ~11.7 mm) is a disc on the limbus plane, sqrt(R^2 - r^2)
 in front of the centre, so it foreshortens into an ellipse as the eye turns; a cornea of radius 7.8 mm
 whose centre lies 5.5 mm in front of the eyeball centre makes the glint. The label is the visual axis; the
@@ -77,8 +81,19 @@ def eye_geometry(params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     eyeball_head = torch.stack([p["crop_dx"] + p["eyeball_x"], p["crop_dy"] + p["eyeball_y"], p["eyeball_depth"]], -1)
     eyeball = anchor + (rotation @ eyeball_head.unsqueeze(-1)).squeeze(-1)
     limbus_depth = torch.sqrt(p["eyeball_radius"] ** 2 - p["iris_radius"] ** 2)
-    iris = eyeball + limbus_depth.unsqueeze(-1) * optical
-    cornea = eyeball + CORNEA_CENTER_MM * optical
+    # A Fick gimbal with two centres: turning left and right carries the vertical axis, which lies `pivot` mm in
+    # front of the eyeball centre along the eye's horizontal direction; a point `depth` mm along the optical axis
+    # from the centre lands at eyeball + pivot * horizontal + (depth - pivot) * optical.
+    pivot = p["vertical_pivot"].unsqueeze(-1)
+    horizontal = (rotation @ pitchyaw_to_vector(torch.stack([torch.zeros_like(optical_head[:, 1]), optical_head[:, 1]], -1))
+                  .unsqueeze(-1)).squeeze(-1)
+
+    def on_globe(depth: torch.Tensor | float) -> torch.Tensor:
+        return eyeball + pivot * horizontal + (depth - pivot) * optical
+
+    iris = on_globe(limbus_depth.unsqueeze(-1))
+    cornea = on_globe(CORNEA_CENTER_MM)
+    globe = on_globe(0.0)
     # Glint: where the cornea's normal bisects the directions to the light and to the camera.
     to_camera = torch.nn.functional.normalize(-cornea, dim=-1)
     to_light = pitchyaw_to_vector(torch.stack([p["light_pitch"], p["light_yaw"]], -1) * (math.pi / 180.0))
@@ -87,7 +102,7 @@ def eye_geometry(params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     on_cornea = torch.sigmoid(((normal * optical).sum(-1) - GLINT_CORNEA_COS) * 40.0)
 
     scale = p["scale"]
-    ex, ey, eyeball_px_per_mm = _project(eyeball, scale)
+    ex, ey, eyeball_px_per_mm = _project(globe, scale)
     ix, iy, iris_px_per_mm = _project(iris, scale)
     gx_px, gy_px, _ = _project(glint, scale)
     lx, ly, lid_px_per_mm = _project(lid_centre, scale)
@@ -102,7 +117,7 @@ def eye_geometry(params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     half_width = p["half_width"]
     u_coef = (tilt_c.unsqueeze(-1) * inv[:, :2] - tilt_s.unsqueeze(-1) * inv[:, 2:]) / half_width.unsqueeze(-1)
     v_coef = (tilt_s.unsqueeze(-1) * inv[:, :2] + tilt_c.unsqueeze(-1) * inv[:, 2:]) * lid_px_per_mm.unsqueeze(-1)
-    eye_lift = torch.sin(optical_head[:, 0]) * limbus_depth  # mm the limbus centre rises with the eye's pitch
+    eye_lift = torch.sin(optical_head[:, 0]) * (limbus_depth - p["vertical_pivot"])  # mm the limbus centre rises with the pitch
     upper_open = (p["upper_opening"] + p["upper_follow"] * eye_lift) * lid_px_per_mm
     lower_open = (p["lower_opening"] - p["lower_follow"] * eye_lift) * lid_px_per_mm
     out = {

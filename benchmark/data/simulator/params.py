@@ -59,10 +59,11 @@ GEOMETRY: dict[str, tuple[float, float]] = {
     "upper_follow": (0.7, 1.0), "lower_follow": (0.2, 0.4),  # lid travel per mm the cornea rises
     "light_pitch": (-10.0, 30.0), "light_yaw": (-30.0, 30.0),  # the light the glint reflects, deg
     "head_follow": (0.3, 0.3),  # share of the gaze's offset from the screen centre that the head turns
+    "vertical_pivot": (0.0, 0.0),  # mm the vertical rotation axis lies in front of the horizontal one (eye3d.py)
 }
 # Parameters added after the first release draw from streams after all others, so that adding one leaves every
 # earlier parameter's draw (and so every earlier image) as it was.
-LATER_PARAMETERS = ("head_follow",)
+LATER_PARAMETERS = ("head_follow", "vertical_pivot")
 
 # The geometry that physiology does not fix, with the widest values it may take: how a person sits in the crop
 # (crop offset, scale: the face model's and landmarks' errors), where the eyeball sits behind the corners, the
