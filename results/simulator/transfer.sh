@@ -91,3 +91,9 @@ if [[ $step == all || $step == fit_point ]]; then
   python results/simulator/measure.py --only diagnostic --seeds 2,3 --sim "fit=$FIT&randomise=3&randomise_only=lids,head&eyeball=point" \
     > "$OUT/diagnostic_fitted_lids_randomised_eyeball_point_seeds_2_3.json"
 fi
+if [[ $step == all || $step == pivot ]]; then
+  # Two centres of rotation (params.py vertical_pivot: the vertical axis 2.6 mm in front of the horizontal one, Fry &
+  # Hill's mean; chosen from the literature before any p00 reading) on the `lids` + `eyeball=point` renders, four seeds.
+  python results/simulator/measure.py --only diagnostic --seeds 0,1,2,3 --style-override '{"vertical_pivot": [2.6, 2.6]}' \
+    --sim "fit=$FIT&randomise=3&randomise_only=lids,head&eyeball=point" > "$OUT/diagnostic_fitted_lids_randomised_eyeball_point_pivot.json"
+fi
