@@ -166,10 +166,13 @@ def test_sim_fit_with_eyeball_point_writes_one_position_that_sim_fit_renders(tmp
     out = tmp_path / "fit.json"
     result = CliRunner().invoke(cli, ["sim", "fit", "--real", f"npz:{real}", "--out", str(out), "--eyeball", "point",
                                       "--randomise", "3", "--randomise-only", "lids,head",
-                                      "--n-train", "300", "--epochs", "1", "--iterations", "1"])
+                                      "--n-train", "300", "--epochs", "1", "--iterations", "1", "--cnns", "2"])
     assert result.exit_code == 0, result.output
     record = json.loads(out.read_text())
     assert record["eyeball"] == "point" and record["randomise_only"] == ["lids", "head"]
+    pitch = record["history"][0]["pitch"]  # two CNNs' mean readings, averaged
+    assert len(pitch["per_cnn_mean_reading_deg"]) == 2
+    assert pitch["mean_reading_deg"] == pytest.approx(np.mean(pitch["per_cnn_mean_reading_deg"]), abs=2e-3)
     for name in ("eyeball_x", "eyeball_y", "eyeball_depth"):
         low, high = record["ranges"][name]
         assert low == high and STYLES["default"][name][0] <= low <= STYLES["default"][name][1] + 2.0, name

@@ -87,26 +87,30 @@ def fit_shape(real_images: np.ndarray, ranges: dict, style: str = "default", gri
                                     "map_l1_at_start": None if start_distance is None else round(start_distance, 4)}
 
 
-def _mean_reading(ranges: dict, style: str, real: torch.Tensor, *, n_train: int, epochs: int, seed: int) -> tuple[np.ndarray, dict]:
-    """Train the cpu-width CNN on renders under `ranges`; its mean and spread reading of the real eyes (deg) and the
+def _readings(ranges: dict, style: str, real: torch.Tensor, *, n_train: int, epochs: int, seeds: range) -> list[tuple[np.ndarray, dict]]:
+    """Per CNN seed, train the cpu-width CNN on renders under `ranges`: its readings of the real eyes (deg) and the
     slopes of its reading on the levers."""
     train = render_batched(np.arange(n_train), TRAIN_SEED, style, ranges=ranges)
-    cnn, _ = train_cnn(to_model_tensor(train.images), train.gaze, seed, epochs=epochs)
-    reading = np.degrees(cnn.predict(real, device=CPU))
-    slopes = parameter_sensitivity(lambda x: cnn.predict(x, device=CPU), n=500, style=style, ranges=ranges, steps=3,
-                                   names=tuple(LEVERS.values()))["parameters"]
-    return reading, slopes
+    images = to_model_tensor(train.images)
+    out = []
+    for seed in seeds:
+        cnn, _ = train_cnn(images, train.gaze, seed, epochs=epochs)
+        slopes = parameter_sensitivity(lambda x, cnn=cnn: cnn.predict(x, device=CPU), n=500, style=style, ranges=ranges,
+                                       steps=3, names=tuple(LEVERS.values()))["parameters"]
+        out.append((np.degrees(cnn.predict(real, device=CPU)), slopes))
+    return out
 
 
 def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise: float = 1.0,
                    randomise_only: tuple[str, ...] = tuple(FREE_GROUPS), angles: tuple[str, ...] = tuple(LEVERS),
                    eyeball_point: bool = False, n_train: int = 30000, epochs: int = 6, iterations: int = 3, seed: int = 0,
-                   shape: bool = False, progress: bool = True) -> dict:
+                   cnns: int = 1, shape: bool = False, progress: bool = True) -> dict:
     """Ranges for every FREE_GEOMETRY parameter of `style` (after domain randomisation by `randomise` of the groups
     `randomise_only`; with the eyeball's position one point if `eyeball_point`, for one person's eyes), with the eye's
     size and the lids set by `fit_shape` first if `shape`, and then the eyeball's placement moved until a CNN that learns the renders reads the real eyes at the prior's mean gaze.
     angles: which angles' means to match; pitch alone for a set of left and unmirrored right eyes (mirroring an eye
-    negates its yaw, so their mean yaw says nothing)."""
+    negates its yaw, so their mean yaw says nothing). cnns: CNNs (seeds seed, seed + 1, ...) per step, whose mean
+    readings and slopes are averaged: one CNN's mean reading moves by 1-3 deg from seed to seed."""
     real = to_model_tensor(real_images)
     prior = GAZE_PRIORS["mpiigaze"]
     target = {"pitch": prior["pitch_mean"], "yaw": prior["yaw_mean"]}
@@ -117,16 +121,19 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
     if shape:
         ranges, shape_record = fit_shape(real_images, ranges, style, progress=progress)
     history = []
-    for _ in tqdm(range(iterations), desc="fit (one CNN each)", unit="step", disable=not progress):
-        reading, slopes = _mean_reading(ranges, style, real, n_train=n_train, epochs=epochs, seed=seed)
+    for _ in tqdm(range(iterations), desc=f"fit ({cnns} CNN{'s' * (cnns > 1)} each)", unit="step", disable=not progress):
+        readings = _readings(ranges, style, real, n_train=n_train, epochs=epochs, seeds=range(seed, seed + cnns))
         step = {"ranges": {k: list(ranges[k]) for k in LEVERS.values()}, "shift_mm": {}}
         for column, (angle, lever) in enumerate(LEVERS.items()):
             if angle not in angles:
                 continue
-            residual = float(reading[:, column].mean() - target[angle])
-            slope = slopes[lever][f"{angle}_deg_per_unit"]
-            step[angle] = {"mean_reading_deg": round(float(reading[:, column].mean()), 3), "residual_deg": round(residual, 3),
-                           "spread_deg": round(float(reading[:, column].std()), 3), "slope_deg_per_mm": slope}
+            means = [float(reading[:, column].mean()) for reading, _ in readings]
+            residual = float(np.mean(means) - target[angle])
+            slope = float(np.mean([slopes[lever][f"{angle}_deg_per_unit"] for _, slopes in readings]))
+            step[angle] = {"mean_reading_deg": round(float(np.mean(means)), 3), "residual_deg": round(residual, 3),
+                           "per_cnn_mean_reading_deg": [round(m, 3) for m in means],
+                           "spread_deg": round(float(np.mean([reading[:, column].std() for reading, _ in readings])), 3),
+                           "slope_deg_per_mm": round(slope, 3)}
             if abs(residual) > TOLERANCE_DEG[angle] and abs(slope) > 0.1:
                 shift = float(np.clip(residual / slope, -MAX_STEP_MM, MAX_STEP_MM))
                 lowest, highest = FREE_GEOMETRY[lever]
@@ -149,6 +156,6 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
                                "(harness/simfit.py)" if shape else "mean reading against the population prior (harness/simfit.py)",
                        "levers": {angle: LEVERS[angle] for angle in angles},
                        "target_deg": target, "population_mean_spread_deg": POPULATION_MEAN_SPREAD_DEG,
-                       "tolerance_deg": TOLERANCE_DEG, "n_train": n_train, "epochs": epochs, "cnn_seed": seed,
+                       "tolerance_deg": TOLERANCE_DEG, "n_train": n_train, "epochs": epochs, "cnn_seed": seed, "cnns_per_step": cnns,
                        "iterations": len(history), "converged": converged},
             "history": history}

@@ -97,3 +97,10 @@ if [[ $step == all || $step == pivot ]]; then
   python results/simulator/measure.py --only diagnostic --seeds 0,1,2,3 --style-override '{"vertical_pivot": [2.6, 2.6]}' \
     --sim "fit=$FIT&randomise=3&randomise_only=lids,head&eyeball=point" > "$OUT/diagnostic_fitted_lids_randomised_eyeball_point_pivot.json"
 fi
+if [[ $step == all || $step == fit_point_3cnns ]]; then
+  # The fit_point step again with three CNNs per step, their mean readings averaged (one CNN's moves 1-3 deg with its seed).
+  POINT_FIT=$OUT/fit_p00_dev_point_3cnns.json
+  bench sim fit --real "$P00" --out "$POINT_FIT" --hold-out-test standard --randomise 3 --randomise-only lids,head \
+    --eyeball point --cnns 3 > "$OUT/fit_p00_dev_point_3cnns.log" 2>&1
+  python results/simulator/measure.py --only diagnostic --seeds 0,1,2,3 --sim "fit=$POINT_FIT" > "$OUT/diagnostic_fit_point_3cnns.json"
+fi
