@@ -158,6 +158,7 @@ def test_sim_fit_moves_the_eyeball_towards_real_eyes_that_sit_lower(tmp_path):
     assert record["n_real"] == 150 and len(record["real_fingerprints"]) == 150  # cpu preset: half held out
 
 
+@pytest.mark.slow
 def test_sim_fit_with_eyeball_point_writes_one_position_that_sim_fit_renders(tmp_path):
     """For one person's eyes (`--eyeball point`) the fit keeps the eyeball's position a point through its steps, and
     `sim?fit=` alone then renders every eyeball there: the file carries the whole configuration."""

@@ -68,9 +68,8 @@ def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, eyeba
         indices = np.setdiff1d(indices, test)
     images = real.read(indices).images
     result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, eyeball_point=eyeball == "point",
-                            angles=tuple(angles.split(",")),
-                            n_train=n_train, epochs=epochs, iterations=iterations, seed=seed, cnns=cnns,
-                            shape=shape)
+                            angles=tuple(angles.split(",")), n_train=n_train, epochs=epochs, iterations=iterations,
+                            seed=seed, cnns=cnns, shape=shape)
     provenance = {"held_out_test_of": hold_out_preset, "git": records.git_state()}
     save_fit(Path(out), result, real_spec=real_spec, n_real=len(indices),
              fingerprints=fingerprints.fingerprints(to_model_tensor(images)), provenance=provenance)

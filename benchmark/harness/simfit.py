@@ -107,7 +107,8 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
                    cnns: int = 1, shape: bool = False, progress: bool = True) -> dict:
     """Ranges for every FREE_GEOMETRY parameter of `style` (after domain randomisation by `randomise` of the groups
     `randomise_only`; with the eyeball's position one point if `eyeball_point`, for one person's eyes), with the eye's
-    size and the lids set by `fit_shape` first if `shape`, and then the eyeball's placement moved until a CNN that learns the renders reads the real eyes at the prior's mean gaze.
+    size and the lids set by `fit_shape` first if `shape`, and then the eyeball's placement moved until a CNN that
+    learns the renders reads the real eyes at the prior's mean gaze.
     angles: which angles' means to match; pitch alone for a set of left and unmirrored right eyes (mirroring an eye
     negates its yaw, so their mean yaw says nothing). cnns: CNNs (seeds seed, seed + 1, ...) per step, whose mean
     readings and slopes are averaged: one CNN's mean reading moves by 1-3 deg from seed to seed."""
