@@ -150,7 +150,7 @@ def test_sim_fit_moves_the_eyeball_towards_real_eyes_that_sit_lower(tmp_path):
     real = write_own_format(tmp_path / "real.npz", data.images, data.gaze)
     out = tmp_path / "fit.json"
     result = CliRunner().invoke(cli, ["sim", "fit", "--real", f"npz:{real}", "--out", str(out), "--hold-out-test", "cpu",
-                                      "--n-train", "4000", "--epochs", "3", "--iterations", "1"])
+                                      "--n-train", "4000", "--epochs", "3", "--iterations", "1", "--cnns", "1"])
     assert result.exit_code == 0, result.output
     record = json.loads(out.read_text())
     step = record["history"][0]

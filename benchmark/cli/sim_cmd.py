@@ -46,12 +46,13 @@ def command():
                    "the file keeps it so.")
 @click.option("--angles", type=click.Choice(["pitch,yaw", "pitch"]), default="pitch,yaw", show_default=True,
               help="Angles whose mean reading to match: pitch alone for sets of left and unmirrored right eyes.")
-@click.option("--iterations", type=click.IntRange(min=1), default=3, show_default=True, help="At most this many steps, each of --cnns CNNs (about 2 min each on 2 cores).")
+@click.option("--iterations", type=click.IntRange(min=1), default=3, show_default=True, help="At most this many steps, each of --cnns CNNs (about 70 s each on 2 idle cores).")
 @click.option("--n-train", type=click.IntRange(min=100), default=30000, show_default=True, help="Renders each CNN learns.")
 @click.option("--epochs", type=click.IntRange(min=1), default=6, show_default=True, help="Epochs of each CNN: enough to learn the renders.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The CNNs' seed.")
-@click.option("--cnns", type=click.IntRange(min=1), default=1, show_default=True,
-              help="CNNs per step (seeds SEED, SEED+1, ...), their mean readings averaged: one CNN's moves by 1-3 deg with its seed.")
+@click.option("--cnns", type=click.IntRange(min=1), default=3, show_default=True,
+              help="CNNs per step (seeds SEED, SEED+1, ...), their mean readings averaged: one CNN's moves by 1-3 deg with its "
+                   "seed, and on p00 a fit of one CNN per step was resolved worse than one of three (results/simulator/README.md).")
 @click.option("--shape/--no-shape", default=False, show_default=True,
               help="First set the eye's size in the crop and the lids by the iris-centred dark map of the real eyes "
                    "(on p00 it did not lower the error: results/simulator/README.md).")

@@ -104,7 +104,7 @@ def _readings(ranges: dict, style: str, real: torch.Tensor, *, n_train: int, epo
 def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise: float = 1.0,
                    randomise_only: tuple[str, ...] = tuple(FREE_GROUPS), angles: tuple[str, ...] = tuple(LEVERS),
                    eyeball_point: bool = False, n_train: int = 30000, epochs: int = 6, iterations: int = 3, seed: int = 0,
-                   cnns: int = 1, shape: bool = False, progress: bool = True) -> dict:
+                   cnns: int = 3, shape: bool = False, progress: bool = True) -> dict:
     """Ranges for every FREE_GEOMETRY parameter of `style` (after domain randomisation by `randomise` of the groups
     `randomise_only`; with the eyeball's position one point if `eyeball_point`, for one person's eyes), with the eye's
     size and the lids set by `fit_shape` first if `shape`, and then the eyeball's placement moved until a CNN that

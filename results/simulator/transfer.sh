@@ -2,8 +2,9 @@
 # Issue 21: which cues carry pitch, domain randomisation, and the simulator fitted to unlabelled real eyes, side by side.
 # Run from the repository root of a clean checkout (needs ../shared/data); about 60 minutes on 2 idle cores, plus about 35 for
 # the eyeball_point, eyeball_point_protocol, lids_protocol and eyeball_point_wider steps. Usage: transfer.sh [STEP] (default all).
-# The fit itself (fit_p00_dev.json, ~8 min idle) was made first, at the commit the file records, by:
-#   bench sim fit --real npz:../shared/data/mpiigaze_p00/dev.npz --out results/simulator/fit_p00_dev.json --hold-out-test standard
+# The fit itself (fit_p00_dev.json, ~8 min idle) was made first, at the commit the file records (one CNN per step, then
+# the only way), by:
+#   bench sim fit --real npz:../shared/data/mpiigaze_p00/dev.npz --out results/simulator/fit_p00_dev.json --hold-out-test standard --cnns 1
 set -euo pipefail
 OUT=results/simulator/transfer
 P00=npz:../shared/data/mpiigaze_p00/dev.npz
@@ -29,7 +30,7 @@ if [[ $step == all || $step == shape ]]; then
   # The fit with its optional shape step (eye size and lids by the iris-centred dark map), then the diagnostic on it,
   # plain and with the lids and head randomised on top.
   SHAPE_FIT=$OUT/fit_p00_dev_shape.json
-  bench sim fit --real "$P00" --out "$SHAPE_FIT" --hold-out-test standard --shape > "$OUT/fit_p00_dev_shape.log" 2>&1
+  bench sim fit --real "$P00" --out "$SHAPE_FIT" --hold-out-test standard --shape --cnns 1 > "$OUT/fit_p00_dev_shape.log" 2>&1
   python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "fit=$SHAPE_FIT" > "$OUT/diagnostic_fitted_shape.json"
   python results/simulator/measure.py --only diagnostic --seeds 0,1 --sim "fit=$SHAPE_FIT&randomise=3&randomise_only=lids,head" \
     > "$OUT/diagnostic_fitted_shape_lids_randomised.json"
@@ -52,7 +53,7 @@ if [[ $step == all || $step == protocol ]]; then
 fi
 if [[ $step == all || $step == other_people ]]; then
   # The same fit on the 144 unlabelled eyes of mixed people (not p00): pitch only, as right eyes are not mirrored.
-  bench sim fit --real npz:../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz --angles pitch \
+  bench sim fit --real npz:../shared/data/mpiigaze_simgan_png144/images_35x55_uint8.npz --angles pitch --cnns 1 \
     --out "$OUT/fit_png144.json" > "$OUT/fit_png144.log" 2>&1
 fi
 if [[ $step == all || $step == eyeball_point ]]; then
@@ -86,7 +87,7 @@ if [[ $step == all || $step == fit_point ]]; then
   # so that `sim?fit=FILE` alone renders it; the diagnostic on it, four seeds, and the earlier route's seeds 2-3 beside it.
   POINT_FIT=$OUT/fit_p00_dev_point.json
   bench sim fit --real "$P00" --out "$POINT_FIT" --hold-out-test standard --randomise 3 --randomise-only lids,head \
-    --eyeball point > "$OUT/fit_p00_dev_point.log" 2>&1
+    --eyeball point --cnns 1 > "$OUT/fit_p00_dev_point.log" 2>&1
   python results/simulator/measure.py --only diagnostic --seeds 0,1,2,3 --sim "fit=$POINT_FIT" > "$OUT/diagnostic_fit_point.json"
   python results/simulator/measure.py --only diagnostic --seeds 2,3 --sim "fit=$FIT&randomise=3&randomise_only=lids,head&eyeball=point" \
     > "$OUT/diagnostic_fitted_lids_randomised_eyeball_point_seeds_2_3.json"
