@@ -15,7 +15,7 @@ from gazebench.data import open_source, write_own_format
 from gazebench.data.sim import render_batched
 from gazebench.data.simulator.fitfile import save_fit
 from gazebench.data.simulator.measure import dark_centroids, iris_centred_dark_map
-from gazebench.data.simulator.params import FREE_GEOMETRY, STYLES, LabelRange, draw_params, randomised
+from gazebench.data.simulator.params import FREE_APPEARANCE, FREE_GEOMETRY, STYLES, LabelRange, draw_params, randomised
 from gazebench.harness.run import RunConfig, run_benchmark
 from gazebench.harness.simfit import fit_shape
 from gazebench.metrics.sensitivity import parameter_sensitivity
@@ -75,6 +75,26 @@ def test_eyeball_point_fixes_the_eyeballs_position_at_its_fitted_centre_and_keep
         open_source("sim?eyeball=one")
 
 
+def test_wide_appearance_draws_every_look_and_keeps_labels_and_geometry():
+    """`appearance=wide`: each appearance parameter over the union of the default's and the target's ranges; the labels
+    and every geometry draw stay as they were (the same streams), so only the look changes."""
+    plain, wide = open_source("sim?n=300&seed=2"), open_source("sim?n=300&seed=2&appearance=wide")
+    for name, (low, high) in FREE_APPEARANCE.items():
+        assert wide.ranges[name] == (low, high)
+        assert low <= min(STYLES["default"][name][0], STYLES["target"][name][0])
+        assert high >= max(STYLES["default"][name][1], STYLES["target"][name][1])
+    assert wide.ranges["lash_width"] == (0.8, 4.0) and wide.ranges["blur"] == (0.0, 1.0)
+    assert {k: v for k, v in wide.ranges.items() if k not in FREE_APPEARANCE} == \
+        {k: v for k, v in plain.ranges.items() if k not in FREE_APPEARANCE}
+    a, b = draw_params(2, torch.arange(300), "default", LabelRange(), ranges=plain.ranges), \
+        draw_params(2, torch.arange(300), "default", LabelRange(), ranges=wide.ranges)
+    assert torch.equal(a["gaze"], b["gaze"]) and torch.equal(a["eyeball_y"], b["eyeball_y"])
+    assert float(b["lash_width"].max()) > STYLES["default"]["lash_width"][1]  # looks the default never draws
+    assert not np.array_equal(plain.load().images, wide.load().images)
+    with pytest.raises(UserInputError, match="style or wide"):
+        open_source("sim?appearance=real")
+
+
 def _fit_file(path, ranges, seen_images=None):
     prints = np.zeros(0, np.uint64)
     if seen_images is not None:
@@ -99,7 +119,8 @@ def test_a_fit_file_replaces_the_fitted_ranges_and_names_itself(tmp_path):
 
 @pytest.mark.parametrize("content", [None, "not json", json.dumps({"kind": "something else"}),
                                      json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"eyeball_y": [-9, 0]}}),
-                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"iris": [0.1, 0.2]}})])
+                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"kappa_yaw": [4, 5]}}),
+                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"iris": [0.0, 0.9]}})])
 def test_a_bad_fit_file_is_one_sentence(tmp_path, content):
     path = tmp_path / "fit.json"
     if content is not None:
@@ -166,11 +187,11 @@ def test_sim_fit_with_eyeball_point_writes_one_position_that_sim_fit_renders(tmp
     real = write_own_format(tmp_path / "real.npz", data.images, data.gaze)
     out = tmp_path / "fit.json"
     result = CliRunner().invoke(cli, ["sim", "fit", "--real", f"npz:{real}", "--out", str(out), "--eyeball", "point",
-                                      "--randomise", "3", "--randomise-only", "lids,head",
+                                      "--randomise", "3", "--randomise-only", "lids,head", "--appearance", "wide",
                                       "--n-train", "300", "--epochs", "1", "--iterations", "1", "--cnns", "2"])
     assert result.exit_code == 0, result.output
     record = json.loads(out.read_text())
-    assert record["eyeball"] == "point" and record["randomise_only"] == ["lids", "head"]
+    assert record["eyeball"] == "point" and record["appearance"] == "wide" and record["randomise_only"] == ["lids", "head"]
     pitch = record["history"][0]["pitch"]  # two CNNs' mean readings, averaged
     assert len(pitch["per_cnn_mean_reading_deg"]) == 2
     assert pitch["mean_reading_deg"] == pytest.approx(np.mean(pitch["per_cnn_mean_reading_deg"]), abs=2e-3)
@@ -179,6 +200,7 @@ def test_sim_fit_with_eyeball_point_writes_one_position_that_sim_fit_renders(tmp
         assert low == high and STYLES["default"][name][0] <= low <= STYLES["default"][name][1] + 2.0, name
     assert record["ranges"]["upper_follow"] != list(STYLES["default"]["upper_follow"])  # the lids stay widened
     source = open_source(f"sim?n=20&fit={out}")
+    assert source.ranges["lash_width"] == FREE_APPEARANCE["lash_width"]  # the look's ranges travel in the file too
     params = draw_params(0, torch.arange(20), "default", LabelRange(), ranges=source.ranges)
     assert float(params["eyeball_y"].std()) == 0.0 and float(params["upper_follow"].std()) > 0
 

@@ -44,6 +44,8 @@ def command():
 @click.option("--eyeball", type=click.Choice(["range", "point"]), default="range", show_default=True,
               help="point: the eyeball's position behind the corners is one point, as for one person's eyes (`sim?eyeball=point`); "
                    "the file keeps it so.")
+@click.option("--appearance", type=click.Choice(["style", "wide"]), default="style", show_default=True,
+              help="wide: every image's look drawn over all of the simulator's looks (`sim?appearance=wide`); the file keeps it so.")
 @click.option("--angles", type=click.Choice(["pitch,yaw", "pitch"]), default="pitch,yaw", show_default=True,
               help="Angles whose mean reading to match: pitch alone for sets of left and unmirrored right eyes.")
 @click.option("--iterations", type=click.IntRange(min=1), default=3, show_default=True, help="At most this many steps, each of --cnns CNNs (about 70 s each on 2 idle cores).")
@@ -56,7 +58,7 @@ def command():
 @click.option("--shape/--no-shape", default=False, show_default=True,
               help="First set the eye's size in the crop and the lids by the iris-centred dark map of the real eyes "
                    "(on p00 it did not lower the error: results/simulator/README.md).")
-def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, eyeball, angles, iterations, n_train, epochs, seed, cnns, shape):
+def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, eyeball, appearance, angles, iterations, n_train, epochs, seed, cnns, shape):
     """Move the eyeball's placement until a CNN that learns the renders reads the real eyes at the population's mean
     gaze (with --shape, first set the eye's size and lids by where the dark pixels lie around the iris;
     harness/simfit.py says why); writes FIT.json for `sim?fit=FIT.json`. No label of the real set is read."""
@@ -69,8 +71,8 @@ def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, eyeba
         indices = np.setdiff1d(indices, test)
     images = real.read(indices).images
     result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, eyeball_point=eyeball == "point",
-                            angles=tuple(angles.split(",")), n_train=n_train, epochs=epochs, iterations=iterations,
-                            seed=seed, cnns=cnns, shape=shape)
+                            appearance_wide=appearance == "wide", angles=tuple(angles.split(",")), n_train=n_train,
+                            epochs=epochs, iterations=iterations, seed=seed, cnns=cnns, shape=shape)
     provenance = {"held_out_test_of": hold_out_preset, "git": records.git_state()}
     save_fit(Path(out), result, real_spec=real_spec, n_real=len(indices),
              fingerprints=fingerprints.fingerprints(to_model_tensor(images)), provenance=provenance)

@@ -26,6 +26,9 @@ Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
   eyeball   range | point: `point` draws the eyeball's position behind the corners (simulator/params.py
             EYEBALL_POSITION) as one point, the centre of its range after any fit and randomisation, as for a real
             set of one person (default range: per image)
+  appearance  style | wide: `wide` draws every appearance parameter (skin, lashes, lid folds, iris and sclera tones,
+            blur, noise, exposure) over the widest range of any of the simulator's looks (simulator/params.py
+            FREE_APPEARANCE), in place of the style's or a fit's (default style)
   device    auto | cpu | cuda: where to render (default cpu)
 """
 
@@ -40,6 +43,7 @@ from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options
 from gazebench.data.simulator.fitfile import SimulatorFit
 from gazebench.data.simulator.params import (
+    FREE_APPEARANCE,
     FREE_GROUPS,
     GAZE_PRIORS,
     STAND_IN_STYLES,
@@ -54,7 +58,7 @@ from gazebench.data.simulator.render import HEIGHT, WIDTH, render
 
 DEFAULT_COUNT = 20000
 OPTIONS = ("n", "seed", "style", "equalize", "pitch", "yaw", "head", "prior", "people", "label_offset", "fit", "randomise",
-           "randomise_only", "eyeball", "device")
+           "randomise_only", "eyeball", "appearance", "device")
 # Images rendered per batch: large enough to amortise per-op overhead, small enough to stay in cache.
 RENDER_BATCH = 512
 
@@ -161,6 +165,11 @@ class SimSource(EyeSource):
             raise UserInputError(f"{spec.text}: option eyeball={eyeball!r} should be range or point.")
         if eyeball == "point":
             self.ranges = eyeball_at_centre(self.ranges)
+        appearance = spec.options.get("appearance", "style")
+        if appearance not in ("style", "wide"):
+            raise UserInputError(f"{spec.text}: option appearance={appearance!r} should be style or wide.")
+        if appearance == "wide":
+            self.ranges = {**self.ranges, **FREE_APPEARANCE}
 
     @property
     def name(self) -> str:

@@ -34,7 +34,15 @@ from tqdm.auto import tqdm
 from gazebench.core.images import to_model_tensor, to_uint8
 from gazebench.data.sim import render_batched
 from gazebench.data.simulator.measure import iris_centred_dark_map
-from gazebench.data.simulator.params import FREE_GEOMETRY, FREE_GROUPS, GAZE_PRIORS, STYLES, eyeball_at_centre, randomised
+from gazebench.data.simulator.params import (
+    FREE_APPEARANCE,
+    FREE_GEOMETRY,
+    FREE_GROUPS,
+    GAZE_PRIORS,
+    STYLES,
+    eyeball_at_centre,
+    randomised,
+)
 from gazebench.metrics.diagnostics import CPU, train_cnn
 from gazebench.metrics.sensitivity import parameter_sensitivity
 
@@ -103,10 +111,12 @@ def _readings(ranges: dict, style: str, real: torch.Tensor, *, n_train: int, epo
 
 def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise: float = 1.0,
                    randomise_only: tuple[str, ...] = tuple(FREE_GROUPS), angles: tuple[str, ...] = tuple(LEVERS),
-                   eyeball_point: bool = False, n_train: int = 30000, epochs: int = 6, iterations: int = 3, seed: int = 0,
+                   eyeball_point: bool = False, appearance_wide: bool = False, n_train: int = 30000, epochs: int = 6,
+                   iterations: int = 3, seed: int = 0,
                    cnns: int = 3, shape: bool = False, progress: bool = True) -> dict:
     """Ranges for every FREE_GEOMETRY parameter of `style` (after domain randomisation by `randomise` of the groups
-    `randomise_only`; with the eyeball's position one point if `eyeball_point`, for one person's eyes), with the eye's
+    `randomise_only`; with the eyeball's position one point if `eyeball_point`, for one person's eyes; with every
+    look's appearance ranges, FREE_APPEARANCE, if `appearance_wide`), with the eye's
     size and the lids set by `fit_shape` first if `shape`, and then the eyeball's placement moved until a CNN that
     learns the renders reads the real eyes at the prior's mean gaze.
     angles: which angles' means to match; pitch alone for a set of left and unmirrored right eyes (mirroring an eye
@@ -118,6 +128,8 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
     ranges = randomised({name: STYLES[style][name] for name in FREE_GEOMETRY}, randomise, randomise_only)
     if eyeball_point:
         ranges = eyeball_at_centre(ranges)
+    if appearance_wide:
+        ranges = {**ranges, **FREE_APPEARANCE}
     shape_record = None
     if shape:
         ranges, shape_record = fit_shape(real_images, ranges, style, progress=progress)
@@ -150,7 +162,7 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
     converged = all(abs(last[angle]["residual_deg"]) <= TOLERANCE_DEG[angle] for angle in angles)  # else: a slope too flat to
     # step on (a CNN that has not learnt the renders), or the last step is not checked by a CNN of its own
     return {"style": style, "randomise": randomise, "randomise_only": list(randomise_only),
-            "eyeball": "point" if eyeball_point else "range",
+            "eyeball": "point" if eyeball_point else "range", "appearance": "wide" if appearance_wide else "style",
             "ranges": {k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in ranges.items()},
             "shape": shape_record,
             "method": {"name": "shape by the iris-centred dark map, then the mean reading against the population prior "

@@ -105,3 +105,17 @@ if [[ $step == all || $step == fit_point_3cnns ]]; then
     --eyeball point --cnns 3 > "$OUT/fit_p00_dev_point_3cnns.log" 2>&1
   python results/simulator/measure.py --only diagnostic --seeds 0,1,2,3 --sim "fit=$POINT_FIT" > "$OUT/diagnostic_fit_point_3cnns.json"
 fi
+if [[ $step == all || $step == wide ]]; then
+  # Domain randomisation of appearance (`appearance=wide`: every look the simulator has, params.py FREE_APPEARANCE) on
+  # the `lids` + `eyeball=point` renders; then the fit made in that configuration (three CNNs per step), its diagnostic,
+  # and the cpu preset's p00 protocol on it (results/controlled/runs_cpu/p00 has the default's cells).
+  python results/simulator/measure.py --only diagnostic --seeds 0,1,2,3 \
+    --sim "fit=$FIT&randomise=3&randomise_only=lids,head&eyeball=point&appearance=wide" > "$OUT/diagnostic_fitted_lids_eyeball_point_wide.json"
+  WIDE_FIT=$OUT/fit_p00_dev_wide.json
+  bench sim fit --real "$P00" --out "$WIDE_FIT" --hold-out-test standard --randomise 3 --randomise-only lids,head \
+    --eyeball point --appearance wide --cnns 3 > "$OUT/fit_p00_dev_wide.log" 2>&1
+  python results/simulator/measure.py --only diagnostic --seeds 0,1,2,3 --sim "fit=$WIDE_FIT" > "$OUT/diagnostic_fit_wide.json"
+  bench sweep --preset cpu --refiner identity --estimator cnn,rf,knn --seeds 0-7 --workers 1 --real "$P00" \
+    --synthetic "sim?fit=$WIDE_FIT&n={n}&seed={seed}" --out "$OUT/runs_cpu_wide"
+  bench table "$OUT/runs_cpu_wide" --table all > "$OUT/tables_cpu_wide.md"
+fi

@@ -1,6 +1,7 @@
 """The simulator fit file: what `bench sim fit` writes and `sim?fit=FIT.json` reads.
 
-It holds ranges for some FREE_GEOMETRY parameters (params.py), how they were fitted (harness/simfit.py), and the
+It holds ranges for some FREE_GEOMETRY parameters (params.py), and FREE_APPEARANCE's where the fit drew every look
+(`--appearance wide`), how they were fitted (harness/simfit.py), and the
 fingerprints of every real image the fit saw, so that a run can refuse to test on them.
 """
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from gazebench.core.atomic import write_bytes_atomic
 from gazebench.core.errors import UserInputError
-from gazebench.data.simulator.params import FREE_GEOMETRY
+from gazebench.data.simulator.params import FREE_APPEARANCE, FREE_GEOMETRY
 
 FIT_KIND = "gazebench simulator fit"
 FIT_VERSION = 1
@@ -48,8 +49,9 @@ class SimulatorFit:
         if not isinstance(record, dict) or record.get("kind") != FIT_KIND or record.get("version") != FIT_VERSION:
             raise UserInputError(f"fit={path}: not a version {FIT_VERSION} `bench sim fit` file.")
         ranges = {name: tuple(float(v) for v in bounds) for name, bounds in record.get("ranges", {}).items()}
+        bounds = {**FREE_APPEARANCE, **FREE_GEOMETRY}
         for name, (low, high) in ranges.items():
-            if name not in FREE_GEOMETRY or not FREE_GEOMETRY[name][0] <= low <= high <= FREE_GEOMETRY[name][1]:
+            if name not in bounds or not bounds[name][0] <= low <= high <= bounds[name][1]:
                 raise UserInputError(f"fit={path}: range {name}={[low, high]} is not a free parameter within its bounds.")
         digest = hashlib.sha1(json.dumps(sorted(ranges.items())).encode()).hexdigest()[:8]
         prints = np.array([int(v, 16) for v in record.get("real_fingerprints", [])], dtype=np.uint64)

@@ -181,6 +181,14 @@ _APPEARANCE["combined"] = {**_GAP_LOOK, **_SHAPE}
 #: Styles that stand in for real eyes (not real data): a run names them as such.
 STAND_IN_STYLES = ("target", "appearance", "shape", "combined")
 STYLES: dict[str, dict[str, tuple[float, float]]] = {name: {**GEOMETRY, **look} for name, look in _APPEARANCE.items()}
+#: Domain randomisation of appearance (`sim?appearance=wide`): each appearance parameter over the widest range any of
+#: the simulator's own looks gives it (the default's and the `target` stand-in's, which was drawn after real eyes'
+#: look: heavy lashes, lid folds, brow shadow, dark irises, blur and noise). A CNN that learns renders of every look
+#: cannot lean on one and reads the geometry; on p00 it lowered the learnt CNN's error (results/simulator/README.md).
+FREE_APPEARANCE: dict[str, tuple[float, float]] = {
+    name: (min(low, _APPEARANCE["target"][name][0]), max(high, _APPEARANCE["target"][name][1]))
+    for name, (low, high) in _APPEARANCE["default"].items()
+}
 
 # Skin texture: a coarse random grid per image, upsampled bilinearly (low-frequency blotches).
 TEXTURE_GRID = (5, 8)
