@@ -43,7 +43,6 @@ from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options
 from gazebench.data.simulator.fitfile import SimulatorFit
 from gazebench.data.simulator.params import (
-    FREE_APPEARANCE,
     FREE_GROUPS,
     GAZE_PRIORS,
     STAND_IN_STYLES,
@@ -53,6 +52,7 @@ from gazebench.data.simulator.params import (
     eyeball_at_centre,
     parse_free_groups,
     randomised,
+    widen_appearance,
 )
 from gazebench.data.simulator.render import HEIGHT, WIDTH, render
 
@@ -169,7 +169,7 @@ class SimSource(EyeSource):
         if appearance not in ("style", "wide"):
             raise UserInputError(f"{spec.text}: option appearance={appearance!r} should be style or wide.")
         if appearance == "wide":
-            self.ranges = {**self.ranges, **FREE_APPEARANCE}
+            self.ranges = widen_appearance(self.ranges)
 
     @property
     def name(self) -> str:

@@ -35,13 +35,13 @@ from gazebench.core.images import to_model_tensor, to_uint8
 from gazebench.data.sim import render_batched
 from gazebench.data.simulator.measure import iris_centred_dark_map
 from gazebench.data.simulator.params import (
-    FREE_APPEARANCE,
     FREE_GEOMETRY,
     FREE_GROUPS,
     GAZE_PRIORS,
     STYLES,
     eyeball_at_centre,
     randomised,
+    widen_appearance,
 )
 from gazebench.metrics.diagnostics import CPU, train_cnn
 from gazebench.metrics.sensitivity import parameter_sensitivity
@@ -129,7 +129,7 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
     if eyeball_point:
         ranges = eyeball_at_centre(ranges)
     if appearance_wide:
-        ranges = {**ranges, **FREE_APPEARANCE}
+        ranges = widen_appearance(ranges)
     shape_record = None
     if shape:
         ranges, shape_record = fit_shape(real_images, ranges, style, progress=progress)

@@ -190,6 +190,13 @@ FREE_APPEARANCE: dict[str, tuple[float, float]] = {
     for name, (low, high) in _APPEARANCE["default"].items()
 }
 
+
+def widen_appearance(ranges: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    """ranges with every appearance parameter drawn over FREE_APPEARANCE (the `appearance=wide` option of `sim`
+    and of `bench sim fit`); the geometry ranges are kept."""
+    return {**ranges, **FREE_APPEARANCE}
+
+
 # Skin texture: a coarse random grid per image, upsampled bilinearly (low-frequency blotches).
 TEXTURE_GRID = (5, 8)
 
