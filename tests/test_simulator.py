@@ -145,6 +145,11 @@ def test_a_vertical_pivot_in_front_shortens_the_irises_arm_for_pitch_only():
     rise_one, rise_two = (one["iy"][0] - one["iy"][1]).item(), (two["iy"][0] - two["iy"][1]).item()
     assert rise_two / rise_one == pytest.approx((limbus_depth - 2.6) / limbus_depth, rel=0.01)
     assert two["ix"][0].item() == pytest.approx(one["ix"][0].item()) and two["iy"][0].item() == pytest.approx(one["iy"][0].item())
+    # The lids follow the limbus, whose rise shortens by the same factor; the globe's centre, which the lids' corners
+    # do not show, drops by pivot * sin(pitch) (1.6 px per mm at scale 1).
+    lid_one, lid_two = (one["upper_open"][1] - one["upper_open"][0]).item(), (two["upper_open"][1] - two["upper_open"][0]).item()
+    assert lid_two / lid_one == pytest.approx((limbus_depth - 2.6) / limbus_depth, rel=0.01)
+    assert (two["ey"][1] - one["ey"][1]).item() == pytest.approx(2.6 * np.sin(0.3) * 1.6, rel=0.03)
     turned = [[0.0, 0.3], [0.2, 0.3]]
     one, two = eye_geometry(_one_eye(gaze=turned, **fixed)), eye_geometry(_one_eye(gaze=turned, vertical_pivot=2.6, **fixed))
     assert two["ix"][0].item() == pytest.approx(one["ix"][0].item(), abs=1e-4)

@@ -81,26 +81,26 @@ def test_wide_appearance_draws_every_look_and_keeps_labels_and_geometry():
     plain, wide = open_source("sim?n=300&seed=2"), open_source("sim?n=300&seed=2&appearance=wide")
     for name, (low, high) in FREE_APPEARANCE.items():
         assert wide.ranges[name] == (low, high)
-        assert low <= min(STYLES["default"][name][0], STYLES["target"][name][0])
-        assert high >= max(STYLES["default"][name][1], STYLES["target"][name][1])
     assert wide.ranges["lash_width"] == (0.8, 4.0) and wide.ranges["blur"] == (0.0, 1.0)
     assert {k: v for k, v in wide.ranges.items() if k not in FREE_APPEARANCE} == \
         {k: v for k, v in plain.ranges.items() if k not in FREE_APPEARANCE}
     a, b = draw_params(2, torch.arange(300), "default", LabelRange(), ranges=plain.ranges), \
         draw_params(2, torch.arange(300), "default", LabelRange(), ranges=wide.ranges)
-    assert torch.equal(a["gaze"], b["gaze"]) and torch.equal(a["eyeball_y"], b["eyeball_y"])
+    for name in set(a) - set(FREE_APPEARANCE):  # the labels, head pose and every geometry draw
+        assert torch.equal(a[name], b[name]), name
     assert float(b["lash_width"].max()) > STYLES["default"]["lash_width"][1]  # looks the default never draws
     assert not np.array_equal(plain.load().images, wide.load().images)
     with pytest.raises(UserInputError, match="style or wide"):
         open_source("sim?appearance=real")
 
 
-def _fit_file(path, ranges, seen_images=None):
-    prints = np.zeros(0, np.uint64)
-    if seen_images is not None:
-        prints = fingerprints(to_model_tensor(seen_images))
-    save_fit(path, {"style": "default", "ranges": ranges}, real_spec="npz:x", n_real=len(prints), fingerprints=prints,
-             provenance={})
+def _fit_file(path, ranges, seen_images=None, **options):
+    """A fit file of these ranges and options, which saw seen_images (else three renders of another style)."""
+    if seen_images is None:
+        seen_images = open_source("sim?n=3&seed=999&style=target").load().images
+    prints = fingerprints(to_model_tensor(seen_images))
+    save_fit(path, {"style": "default", **options, "ranges": ranges}, real_spec="npz:x", n_real=len(prints),
+             fingerprints=prints, provenance={})
     return path
 
 
@@ -120,13 +120,38 @@ def test_a_fit_file_replaces_the_fitted_ranges_and_names_itself(tmp_path):
 @pytest.mark.parametrize("content", [None, "not json", json.dumps({"kind": "something else"}),
                                      json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"eyeball_y": [-9, 0]}}),
                                      json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"kappa_yaw": [4, 5]}}),
-                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"iris": [0.0, 0.9]}})])
+                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"iris": [0.0, 0.9]}}),
+                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {"eyeball_y": [-3, -2, -1]}}),
+                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {}}),  # saw no image
+                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {}, "n_real": 1,
+                                                 "real_fingerprints": ["not hex"]}),
+                                     json.dumps({"kind": "gazebench simulator fit", "version": 1, "ranges": {}, "n_real": 1,
+                                                 "real_fingerprints": ["00000000000000aa"], "eyeball": "two"})])
 def test_a_bad_fit_file_is_one_sentence(tmp_path, content):
     path = tmp_path / "fit.json"
     if content is not None:
         path.write_text(content)
     with pytest.raises(UserInputError, match="fit="):
         open_source(f"sim?fit={path}")
+
+
+def test_a_fit_file_reads_back_with_the_style_eyeball_and_look_it_was_made_with(tmp_path):
+    """`sim?fit=FILE` alone renders what the fit's CNNs learnt: its style, its one-point eyeball (also under randomise=)
+    and its wide look; an option that would render something else is refused."""
+    target = _fit_file(tmp_path / "target.json", {"eyeball_y": [-3.0, -2.0]}, style="target")
+    source = open_source(f"sim?n=20&seed=1&fit={target}")
+    assert source.style == "target" and source.ranges["iris"] == STYLES["target"]["iris"]
+    assert source.name.split("(fit ")[1] != open_source(f"sim?fit={_fit_file(tmp_path / 'd.json', {'eyeball_y': [-3.0, -2.0]})}").name.split("(fit ")[1]
+    with pytest.raises(UserInputError, match="style 'target'"):
+        open_source(f"sim?fit={target}&style=default")
+    point = _fit_file(tmp_path / "point.json", {"eyeball_y": [-1.5, -1.5], "eyeball_x": [-0.5, -0.5]}, eyeball="point")
+    randomised_point = open_source(f"sim?fit={point}&randomise=3")
+    assert randomised_point.ranges["eyeball_y"] == (-1.5, -1.5) and randomised_point.ranges["upper_opening"] != STYLES["default"]["upper_opening"]
+    assert open_source(f"sim?fit={point}&randomise=3&eyeball=range").ranges["eyeball_y"][1] > -1.5  # asked for
+    wide = _fit_file(tmp_path / "wide.json", {"eyeball_y": [-3.0, -2.0], **FREE_APPEARANCE}, appearance="wide")
+    assert open_source(f"sim?fit={wide}").ranges["lash_width"] == FREE_APPEARANCE["lash_width"]
+    with pytest.raises(UserInputError, match="appearance=wide"):
+        open_source(f"sim?fit={wide}&appearance=style")
 
 
 def test_a_run_refuses_to_test_on_images_the_fit_saw(tmp_path):

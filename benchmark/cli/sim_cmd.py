@@ -16,7 +16,7 @@ from gazebench.core.presets import list_presets
 from gazebench.data import open_source
 from gazebench.data.sim import SimSource
 from gazebench.data.simulator.fitfile import save_fit
-from gazebench.data.simulator.params import FREE_GROUPS, STYLES, parse_free_groups
+from gazebench.data.simulator.params import APPEARANCE_CHOICES, EYEBALL_CHOICES, FREE_GROUPS, STYLES, parse_free_groups
 from gazebench.harness import records
 from gazebench.harness.config import RunConfig
 from gazebench.harness.prepare import held_out_split
@@ -41,17 +41,17 @@ def command():
               help="Fit the domain-randomised simulator (free ranges widened this many times); the file keeps the widened ranges.")
 @click.option("--randomise-only", default=",".join(FREE_GROUPS), show_default=True,
               help=f"Groups of the free geometry that --randomise widens: {', '.join(FREE_GROUPS)}.")
-@click.option("--eyeball", type=click.Choice(["range", "point"]), default="range", show_default=True,
+@click.option("--eyeball", type=click.Choice(EYEBALL_CHOICES), default=EYEBALL_CHOICES[0], show_default=True,
               help="point: the eyeball's position behind the corners is one point, as for one person's eyes (`sim?eyeball=point`); "
                    "the file keeps it so.")
-@click.option("--appearance", type=click.Choice(["style", "wide"]), default="style", show_default=True,
+@click.option("--appearance", type=click.Choice(APPEARANCE_CHOICES), default=APPEARANCE_CHOICES[0], show_default=True,
               help="wide: every image's look drawn over all of the simulator's looks (`sim?appearance=wide`); the file keeps it so.")
 @click.option("--angles", type=click.Choice(["pitch,yaw", "pitch"]), default="pitch,yaw", show_default=True,
               help="Angles whose mean reading to match: pitch alone for sets of left and unmirrored right eyes.")
-@click.option("--iterations", type=click.IntRange(min=1), default=3, show_default=True, help="At most this many steps, each of --cnns CNNs (about 70 s each on 2 idle cores).")
+@click.option("--iterations", type=click.IntRange(min=1), default=3, show_default=True, help="At most this many steps; each trains --cnns CNNs (about 70 s a CNN on 2 idle cores).")
 @click.option("--n-train", type=click.IntRange(min=100), default=30000, show_default=True, help="Renders each CNN learns.")
 @click.option("--epochs", type=click.IntRange(min=1), default=6, show_default=True, help="Epochs of each CNN: enough to learn the renders.")
-@click.option("--seed", type=int, default=0, show_default=True, help="The CNNs' seed.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The first CNN's seed (the others: SEED+1, ...).")
 @click.option("--cnns", type=click.IntRange(min=1), default=3, show_default=True,
               help="CNNs per step (seeds SEED, SEED+1, ...), their mean readings averaged: one CNN's moves by 1-3 deg with its "
                    "seed, and on p00 a fit of one CNN per step was resolved worse than one of three (results/simulator/README.md).")

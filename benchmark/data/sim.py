@@ -17,7 +17,8 @@ Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
             the (pitch, yaw) plane, an offset their images do not show: a known per-person kappa, for
             calibration tests (default 0)
   fit       FIT.json from `bench sim fit`: the free geometry's ranges fitted to unlabelled real eyes replace the
-            style's (the file records which real images it saw; `bench run` refuses a test set among them)
+            style's (the file records which real images it saw; `bench run` refuses a test set among them); the
+            style, eyeball and appearance the fit rendered with are the defaults of those options
   randomise F >= 1: domain randomisation, every free-geometry range widened F times about its centre, within its
             bounds (after any fit; default 1, none). simulator/params.py lists what is free.
   randomise_only  GROUP[,GROUP]: widen only these groups of the free geometry: placement (scale, crop offset,
@@ -25,10 +26,10 @@ Spec options (all optional), e.g. `sim?n=20000&seed=0&style=target&equalize=1`:
             the gaze) (default: all)
   eyeball   range | point: `point` draws the eyeball's position behind the corners (simulator/params.py
             EYEBALL_POSITION) as one point, the centre of its range after any fit and randomisation, as for a real
-            set of one person (default range: per image)
+            set of one person (default range: per image, or the fit's)
   appearance  style | wide: `wide` draws every appearance parameter (skin, lashes, lid folds, iris and sclera tones,
-            blur, noise, exposure) over the widest range of any of the simulator's looks (simulator/params.py
-            FREE_APPEARANCE), in place of the style's or a fit's (default style)
+            blur, noise, exposure) over the union of the default and `target` looks' ranges (simulator/params.py
+            FREE_APPEARANCE), in place of the style's (default style, or the fit's)
   device    auto | cpu | cuda: where to render (default cpu)
 """
 
@@ -43,16 +44,16 @@ from gazebench.data.base import SOURCES, EyeData, EyeSource, SourceSpec
 from gazebench.data.options import check_options
 from gazebench.data.simulator.fitfile import SimulatorFit
 from gazebench.data.simulator.params import (
+    APPEARANCE_CHOICES,
+    EYEBALL_CHOICES,
     FREE_GROUPS,
     GAZE_PRIORS,
     STAND_IN_STYLES,
     STYLES,
     LabelRange,
     draw_params,
-    eyeball_at_centre,
     parse_free_groups,
-    randomised,
-    widen_appearance,
+    scene_ranges,
 )
 from gazebench.data.simulator.render import HEIGHT, WIDTH, render
 
@@ -130,9 +131,13 @@ class SimSource(EyeSource):
         self.n_people = _number(spec, "people", 0, int)
         if self.count < 1 or self.seed < 0 or self.n_people < 0:
             raise UserInputError(f"{spec.text}: expected n >= 1, seed >= 0 and people >= 0.")
-        self.style = spec.options.get("style", "default")
+        self.fit = SimulatorFit.load(spec.options["fit"]) if "fit" in spec.options else None
+        self.style = spec.options.get("style", self.fit.style if self.fit else "default")
         if self.style not in STYLES:
             raise UserInputError(f"{spec.text}: unknown style {self.style!r}; expected one of {', '.join(STYLES)}.")
+        if self.fit and self.style != self.fit.style:
+            raise UserInputError(f"{spec.text}: the fit was made on style {self.fit.style!r}; leave style out (or write "
+                                 f"style={self.fit.style}) to render what it fitted.")
         equalize = spec.options.get("equalize", "1")
         if equalize not in ("0", "1"):
             raise UserInputError(f"{spec.text}: option equalize={equalize!r} should be 0 or 1.")
@@ -153,23 +158,22 @@ class SimSource(EyeSource):
             raise UserInputError(f"{spec.text}: option label_offset={self.label_offset:g} should be between 0 and 30 degrees.")
         self.device = resolve_device(spec.options.get("device", "cpu"))
         self.is_stand_in = self.style in STAND_IN_STYLES
-        self.fit = SimulatorFit.load(spec.options["fit"]) if "fit" in spec.options else None
         self.randomise = _number(spec, "randomise", 1.0)
         if not 1 <= self.randomise <= 10:
             raise UserInputError(f"{spec.text}: option randomise={self.randomise:g} should be between 1 and 10.")
         groups = parse_free_groups(spec.options.get("randomise_only", ",".join(FREE_GROUPS)), f"{spec.text}: option randomise_only")
+        # Without the option, a fit's own choice (an eyeball-point fit stays one point under randomise=).
+        eyeball = spec.options.get("eyeball", self.fit.eyeball if self.fit else EYEBALL_CHOICES[0])
+        if eyeball not in EYEBALL_CHOICES:
+            raise UserInputError(f"{spec.text}: option eyeball={eyeball!r} should be {' or '.join(EYEBALL_CHOICES)}.")
+        appearance = spec.options.get("appearance", self.fit.appearance if self.fit else APPEARANCE_CHOICES[0])
+        if appearance not in APPEARANCE_CHOICES:
+            raise UserInputError(f"{spec.text}: option appearance={appearance!r} should be {' or '.join(APPEARANCE_CHOICES)}.")
+        if self.fit and self.fit.appearance == "wide" and appearance != "wide":
+            raise UserInputError(f"{spec.text}: the fit drew every look (appearance=wide) and its ranges keep it; leave "
+                                 "appearance out to render what it fitted.")
         ranges = {**STYLES[self.style], **(self.fit.ranges if self.fit else {})}
-        self.ranges = randomised(ranges, self.randomise, groups)
-        eyeball = spec.options.get("eyeball", "range")
-        if eyeball not in ("range", "point"):
-            raise UserInputError(f"{spec.text}: option eyeball={eyeball!r} should be range or point.")
-        if eyeball == "point":
-            self.ranges = eyeball_at_centre(self.ranges)
-        appearance = spec.options.get("appearance", "style")
-        if appearance not in ("style", "wide"):
-            raise UserInputError(f"{spec.text}: option appearance={appearance!r} should be style or wide.")
-        if appearance == "wide":
-            self.ranges = widen_appearance(self.ranges)
+        self.ranges = scene_ranges(ranges, randomise=self.randomise, groups=groups, eyeball=eyeball, appearance=appearance)
 
     @property
     def name(self) -> str:

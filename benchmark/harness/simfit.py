@@ -12,7 +12,8 @@ camera. So a person's unlabelled eyes, read by an estimator that is right about 
 population prior's mean. A CNN learns the renders; its mean reading of the real eyes minus the prior mean is the
 residual; how far that reading moves per mm of eyeball placement (metrics/sensitivity.py: the CNN reads pitch mostly
 from where the eyeball sits, -3.9 deg per mm) turns the residual into a shift of the placement's range (a Newton step
-per angle); a new CNN on the shifted renders checks it, until the residual is inside the tolerance.
+per angle); new CNNs (--cnns, their readings averaged) on the shifted renders check it, until the residual is inside the
+tolerance.
 Only range centres move; widths and everything physiology fixes stay. No label of the real set is read.
 
 Optionally, before that, the shape step (`fit_shape`) sets the eye's size in the crop and how far the lids cover the
@@ -35,13 +36,13 @@ from gazebench.core.images import to_model_tensor, to_uint8
 from gazebench.data.sim import render_batched
 from gazebench.data.simulator.measure import iris_centred_dark_map
 from gazebench.data.simulator.params import (
+    APPEARANCE_CHOICES,
+    EYEBALL_CHOICES,
     FREE_GEOMETRY,
     FREE_GROUPS,
     GAZE_PRIORS,
     STYLES,
-    eyeball_at_centre,
-    randomised,
-    widen_appearance,
+    scene_ranges,
 )
 from gazebench.metrics.diagnostics import CPU, train_cnn
 from gazebench.metrics.sensitivity import parameter_sensitivity
@@ -125,11 +126,8 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
     real = to_model_tensor(real_images)
     prior = GAZE_PRIORS["mpiigaze"]
     target = {"pitch": prior["pitch_mean"], "yaw": prior["yaw_mean"]}
-    ranges = randomised({name: STYLES[style][name] for name in FREE_GEOMETRY}, randomise, randomise_only)
-    if eyeball_point:
-        ranges = eyeball_at_centre(ranges)
-    if appearance_wide:
-        ranges = widen_appearance(ranges)
+    ranges = scene_ranges({name: STYLES[style][name] for name in FREE_GEOMETRY}, randomise=randomise, groups=randomise_only,
+                          eyeball=EYEBALL_CHOICES[eyeball_point], appearance=APPEARANCE_CHOICES[appearance_wide])
     shape_record = None
     if shape:
         ranges, shape_record = fit_shape(real_images, ranges, style, progress=progress)
@@ -162,7 +160,7 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
     converged = all(abs(last[angle]["residual_deg"]) <= TOLERANCE_DEG[angle] for angle in angles)  # else: a slope too flat to
     # step on (a CNN that has not learnt the renders), or the last step is not checked by a CNN of its own
     return {"style": style, "randomise": randomise, "randomise_only": list(randomise_only),
-            "eyeball": "point" if eyeball_point else "range", "appearance": "wide" if appearance_wide else "style",
+            "eyeball": EYEBALL_CHOICES[eyeball_point], "appearance": APPEARANCE_CHOICES[appearance_wide],
             "ranges": {k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in ranges.items()},
             "shape": shape_record,
             "method": {"name": "shape by the iris-centred dark map, then the mean reading against the population prior "

@@ -22,7 +22,7 @@ centre, and up and down about an axis `vertical_pivot` mm in front of it (Fry & 
 39:581 and 40:707: the centres of rotation lie 14.8 mm behind the corneal apex for horizontal turns and 12.2 mm for
 vertical ones; 2.8 +- 1.7 mm apart in 59 people, Ophthalmic Physiol Opt 2022, 42:376). So the iris travels a
 shorter arm per degree of pitch than of yaw. The default draws 0 (one centre, as before); results/simulator says why.
-the visible iris (horizontal visible iris diameter ~11.7 mm) is a disc on the limbus plane, sqrt(R^2 - r^2)
+The visible iris (horizontal visible iris diameter ~11.7 mm) is a disc on the limbus plane, sqrt(R^2 - r^2)
 in front of the centre, so it foreshortens into an ellipse as the eye turns; a cornea of radius 7.8 mm
 whose centre lies 5.5 mm in front of the eyeball centre makes the glint. The label is the visual axis; the
 iris follows the optical axis, which is turned from it by the angle kappa (about 5 deg temporal and 1-2

@@ -181,10 +181,11 @@ _APPEARANCE["combined"] = {**_GAP_LOOK, **_SHAPE}
 #: Styles that stand in for real eyes (not real data): a run names them as such.
 STAND_IN_STYLES = ("target", "appearance", "shape", "combined")
 STYLES: dict[str, dict[str, tuple[float, float]]] = {name: {**GEOMETRY, **look} for name, look in _APPEARANCE.items()}
-#: Domain randomisation of appearance (`sim?appearance=wide`): each appearance parameter over the widest range any of
-#: the simulator's own looks gives it (the default's and the `target` stand-in's, which was drawn after real eyes'
-#: look: heavy lashes, lid folds, brow shadow, dark irises, blur and noise). A CNN that learns renders of every look
-#: cannot lean on one and reads the geometry; on p00 it lowered the learnt CNN's error (results/simulator/README.md).
+#: Domain randomisation of appearance (`sim?appearance=wide`): each appearance parameter over the union of the default
+#: look's range and the `target` stand-in's, which was drawn after real eyes' look (heavy lashes, lid folds, brow
+#: shadow, dark irises, blur and noise); the known-truth gaps' light irises stay outside it. A CNN that learns renders of
+#: both looks and all between cannot lean on one and reads the geometry; on p00 it lowered the learnt CNN's error
+#: (results/simulator/README.md).
 FREE_APPEARANCE: dict[str, tuple[float, float]] = {
     name: (min(low, _APPEARANCE["target"][name][0]), max(high, _APPEARANCE["target"][name][1]))
     for name, (low, high) in _APPEARANCE["default"].items()
@@ -195,6 +196,22 @@ def widen_appearance(ranges: dict[str, tuple[float, float]]) -> dict[str, tuple[
     """ranges with every appearance parameter drawn over FREE_APPEARANCE (the `appearance=wide` option of `sim`
     and of `bench sim fit`); the geometry ranges are kept."""
     return {**ranges, **FREE_APPEARANCE}
+
+
+#: The choices of `sim?eyeball=` and `sim?appearance=` (and of `bench sim fit`), the first of each the default.
+EYEBALL_CHOICES = ("range", "point")
+APPEARANCE_CHOICES = ("style", "wide")
+
+
+def scene_ranges(ranges: dict[str, tuple[float, float]], *, randomise: float = 1.0, groups: tuple[str, ...] = tuple(FREE_GROUPS),
+                 eyeball: str = "range", appearance: str = "style") -> dict[str, tuple[float, float]]:
+    """The ranges a `sim` spec renders from and a fit starts from, the options applied in one order: domain
+    randomisation, then the eyeball as one point, then every look. A fit file read back with the options it was made
+    with (`sim?fit=`) therefore draws what the fit's CNNs learnt."""
+    out = randomised(ranges, randomise, groups)
+    if eyeball == "point":
+        out = eyeball_at_centre(out)
+    return widen_appearance(out) if appearance == "wide" else out
 
 
 # Skin texture: a coarse random grid per image, upsampled bilinearly (low-frequency blotches).
