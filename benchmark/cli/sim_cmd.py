@@ -45,7 +45,7 @@ def command():
               help="point: the eyeball's position behind the corners is one point, as for one person's eyes (`sim?eyeball=point`); "
                    "the file keeps it so.")
 @click.option("--appearance", type=click.Choice(APPEARANCE_CHOICES), default=APPEARANCE_CHOICES[0], show_default=True,
-              help="wide: every image's look drawn over all of the simulator's looks (`sim?appearance=wide`); the file keeps it so.")
+              help="wide: every image's look drawn over the default and target looks' ranges together (`sim?appearance=wide`); the file keeps it so.")
 @click.option("--angles", type=click.Choice(["pitch,yaw", "pitch"]), default="pitch,yaw", show_default=True,
               help="Angles whose mean reading to match: pitch alone for sets of left and unmirrored right eyes.")
 @click.option("--iterations", type=click.IntRange(min=1), default=3, show_default=True, help="At most this many steps; each trains --cnns CNNs (about 70 s a CNN on 2 idle cores).")

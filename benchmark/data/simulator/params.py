@@ -204,7 +204,7 @@ APPEARANCE_CHOICES = ("style", "wide")
 
 
 def scene_ranges(ranges: dict[str, tuple[float, float]], *, randomise: float = 1.0, groups: tuple[str, ...] = tuple(FREE_GROUPS),
-                 eyeball: str = "range", appearance: str = "style") -> dict[str, tuple[float, float]]:
+                 eyeball: str = EYEBALL_CHOICES[0], appearance: str = APPEARANCE_CHOICES[0]) -> dict[str, tuple[float, float]]:
     """The ranges a `sim` spec renders from and a fit starts from, the options applied in one order: domain
     randomisation, then the eyeball as one point, then every look. A fit file read back with the options it was made
     with (`sim?fit=`) therefore draws what the fit's CNNs learnt."""
