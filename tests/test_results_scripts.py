@@ -59,6 +59,19 @@ def test_pitch_floor(tmp_path, monkeypatch):
     assert "(-19.2, 1.6)" in out["tested on"]  # the central box, from the prior
 
 
+def test_scale_spread(tmp_path, monkeypatch):
+    needs(P00)
+    run_script("results/simulator/scale_spread.py", "--n", "300", "--out", str(tmp_path), monkeypatch=monkeypatch)
+    out = read(tmp_path / "scale_spread.json")
+    assert out["real_sd_px"]["x"] > 0 and out["real_sd_px"]["y"] > 0 and "commit" in out
+    for fit in out["renders"].values():
+        rows = fit["by_scale_centre"]
+        assert list(rows) == ["0.6", "0.75", "0.9", "1.05", "1.2"]
+        # A larger eye moves its dark pixels more per degree: the slope's size grows with scale.
+        assert abs(rows["1.2"]["x"]["slope_px_per_deg"]) > 2 * abs(rows["0.6"]["x"]["slope_px_per_deg"])
+        assert all(row[axis]["predicted_sd_px"] >= row[axis]["noise_px"] for row in rows.values() for axis in "xy")
+
+
 def test_calibrate(tmp_path, monkeypatch):
     needs(MIXED_144)
     run_script("results/simulator/calibrate.py", "--tiny", "--out", str(tmp_path), monkeypatch=monkeypatch)
