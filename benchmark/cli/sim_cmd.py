@@ -70,8 +70,8 @@ def fit(real_spec, out, style, hold_out_preset, randomise, randomise_only, eyeba
         test, _ = held_out_split(len(real), cfg.n_test, cfg.n_real, np.random.default_rng(cfg.split_seed))
         indices = np.setdiff1d(indices, test)
     images = real.read(indices).images
-    result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, eyeball_point=eyeball == "point",
-                            appearance_wide=appearance == "wide", angles=tuple(angles.split(",")), n_train=n_train,
+    result = fit_by_reading(images, style=style, randomise=randomise, randomise_only=groups, eyeball=eyeball,
+                            appearance=appearance, angles=tuple(angles.split(",")), n_train=n_train,
                             epochs=epochs, iterations=iterations, seed=seed, cnns=cnns, shape=shape)
     provenance = {"held_out_test_of": hold_out_preset, "git": records.git_state()}
     save_fit(Path(out), result, real_spec=real_spec, n_real=len(indices),

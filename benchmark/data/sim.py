@@ -101,6 +101,13 @@ def _number(spec: SourceSpec, key: str, default, kind=float):
         raise UserInputError(f"{spec.text}: option {key}={text!r} is not a {kind.__name__}.") from None
 
 
+def _choice(spec: SourceSpec, key: str, choices: tuple[str, ...], default: str) -> str:
+    text = spec.options.get(key, default)
+    if text not in choices:
+        raise UserInputError(f"{spec.text}: option {key}={text!r} should be {' or '.join(choices)}.")
+    return text
+
+
 def _range(spec: SourceSpec, key: str, default: tuple[float, float], limit: float) -> tuple[float, float]:
     text = spec.options.get(key)
     if text is None:
@@ -138,10 +145,7 @@ class SimSource(EyeSource):
         if self.fit and self.style != self.fit.style:
             raise UserInputError(f"{spec.text}: the fit was made on style {self.fit.style!r}; leave style out (or write "
                                  f"style={self.fit.style}) to render what it fitted.")
-        equalize = spec.options.get("equalize", "1")
-        if equalize not in ("0", "1"):
-            raise UserInputError(f"{spec.text}: option equalize={equalize!r} should be 0 or 1.")
-        self.equalize = equalize == "1"
+        self.equalize = _choice(spec, "equalize", ("0", "1"), "1") == "1"
         head = _number(spec, "head", LabelRange.head)
         if not 0 <= head <= 60:
             raise UserInputError(f"{spec.text}: option head={head:g} should be between 0 and 60 degrees.")
@@ -163,12 +167,8 @@ class SimSource(EyeSource):
             raise UserInputError(f"{spec.text}: option randomise={self.randomise:g} should be between 1 and 10.")
         groups = parse_free_groups(spec.options.get("randomise_only", ",".join(FREE_GROUPS)), f"{spec.text}: option randomise_only")
         # Without the option, a fit's own choice (an eyeball-point fit stays one point under randomise=).
-        eyeball = spec.options.get("eyeball", self.fit.eyeball if self.fit else EYEBALL_CHOICES[0])
-        if eyeball not in EYEBALL_CHOICES:
-            raise UserInputError(f"{spec.text}: option eyeball={eyeball!r} should be {' or '.join(EYEBALL_CHOICES)}.")
-        appearance = spec.options.get("appearance", self.fit.appearance if self.fit else APPEARANCE_CHOICES[0])
-        if appearance not in APPEARANCE_CHOICES:
-            raise UserInputError(f"{spec.text}: option appearance={appearance!r} should be {' or '.join(APPEARANCE_CHOICES)}.")
+        eyeball = _choice(spec, "eyeball", EYEBALL_CHOICES, self.fit.eyeball if self.fit else EYEBALL_CHOICES[0])
+        appearance = _choice(spec, "appearance", APPEARANCE_CHOICES, self.fit.appearance if self.fit else APPEARANCE_CHOICES[0])
         if self.fit and self.fit.appearance == "wide" and appearance != "wide":
             raise UserInputError(f"{spec.text}: the fit drew every look (appearance=wide) and its ranges keep it; leave "
                                  "appearance out to render what it fitted.")

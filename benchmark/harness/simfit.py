@@ -112,12 +112,12 @@ def _readings(ranges: dict, style: str, real: torch.Tensor, *, n_train: int, epo
 
 def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise: float = 1.0,
                    randomise_only: tuple[str, ...] = tuple(FREE_GROUPS), angles: tuple[str, ...] = tuple(LEVERS),
-                   eyeball_point: bool = False, appearance_wide: bool = False, n_train: int = 30000, epochs: int = 6,
+                   eyeball: str = EYEBALL_CHOICES[0], appearance: str = APPEARANCE_CHOICES[0], n_train: int = 30000, epochs: int = 6,
                    iterations: int = 3, seed: int = 0,
                    cnns: int = 3, shape: bool = False, progress: bool = True) -> dict:
     """Ranges for every FREE_GEOMETRY parameter of `style` (after domain randomisation by `randomise` of the groups
-    `randomise_only`; with the eyeball's position one point if `eyeball_point`, for one person's eyes; with every
-    look's appearance ranges, FREE_APPEARANCE, if `appearance_wide`), with the eye's
+    `randomise_only`; with the eyeball's position one point if `eyeball` is point, for one person's eyes; with every
+    look's appearance ranges, FREE_APPEARANCE, if `appearance` is wide), with the eye's
     size and the lids set by `fit_shape` first if `shape`, and then the eyeball's placement moved until a CNN that
     learns the renders reads the real eyes at the prior's mean gaze.
     angles: which angles' means to match; pitch alone for a set of left and unmirrored right eyes (mirroring an eye
@@ -127,7 +127,7 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
     prior = GAZE_PRIORS["mpiigaze"]
     target = {"pitch": prior["pitch_mean"], "yaw": prior["yaw_mean"]}
     ranges = scene_ranges({name: STYLES[style][name] for name in FREE_GEOMETRY}, randomise=randomise, groups=randomise_only,
-                          eyeball=EYEBALL_CHOICES[eyeball_point], appearance=APPEARANCE_CHOICES[appearance_wide])
+                          eyeball=eyeball, appearance=appearance)
     shape_record = None
     if shape:
         ranges, shape_record = fit_shape(real_images, ranges, style, progress=progress)
@@ -160,7 +160,7 @@ def fit_by_reading(real_images: np.ndarray, *, style: str = "default", randomise
     converged = all(abs(last[angle]["residual_deg"]) <= TOLERANCE_DEG[angle] for angle in angles)  # else: a slope too flat to
     # step on (a CNN that has not learnt the renders), or the last step is not checked by a CNN of its own
     return {"style": style, "randomise": randomise, "randomise_only": list(randomise_only),
-            "eyeball": EYEBALL_CHOICES[eyeball_point], "appearance": APPEARANCE_CHOICES[appearance_wide],
+            "eyeball": eyeball, "appearance": appearance,
             "ranges": {k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in ranges.items()},
             "shape": shape_record,
             "method": {"name": "shape by the iris-centred dark map, then the mean reading against the population prior "
