@@ -189,6 +189,25 @@ def test_unseen_gap(tmp_path, monkeypatch, look):
     assert np.abs(target["images"].astype(int) - source.images).mean() > 10
 
 
+def test_ablation_pairs_a_refiner_with_itself_by_seed(monkeypatch, capsys):
+    """The committed cpu appearance runs hold simgan_local at two settings (fp32 and bf16): the script pairs them by
+    seed and its differences are the per-seed ones, read here straight from the run records."""
+    folder = "results/controlled/runs_cpu/appearance"
+    run_script("results/controlled/ablation.py", f"bf16={folder}@fd145e6f", f"fp32={folder}@69bddff8", monkeypatch=monkeypatch)
+    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith("| fp32 | cnn | gap closed")]
+    assert len(rows) == 1
+    closed = {}
+    for path in (REPO / folder).glob("*_simgan_local_seed*/metrics.json"):
+        settings = path.parent.name.rsplit("_", 1)[1]
+        for record in read(path):
+            if record["kind"] == "method" and record["estimator"] == "cnn":
+                closed.setdefault(settings, {})[record["seed"]] = record["gap_closed_pct"]
+    diffs = [closed["69bddff8"][seed] - closed["fd145e6f"][seed] for seed in closed["fd145e6f"]]
+    assert rows[0][3] == str(len(diffs)) == "5" and float(rows[0][6]) == pytest.approx(sum(diffs) / len(diffs), abs=0.05)
+    with pytest.raises(SystemExit, match="exactly one simgan_local setting"):
+        run_script("results/controlled/ablation.py", f"a={folder}", f"b={folder}@69bddff8", monkeypatch=monkeypatch)
+
+
 def test_every_python_script_is_tested():
     tested = set(re.findall(r'"(results/[\w/]+\.py)"', Path(__file__).read_text()))
     assert {str(p.relative_to(REPO)) for p in RESULTS.rglob("*.py")} <= tested

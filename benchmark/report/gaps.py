@@ -9,9 +9,9 @@ and, where measured, the drift as the oracle-trained estimator reads it.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-from scipy import stats
+
+from gazebench.report.intervals import t_interval
 
 GAP_COLUMN = "gap_closed_pct"
 ERROR_COLUMNS = {"unrefined (deg)": "unrefined_error_deg", "refined (deg)": "mean_angular_error_deg",
@@ -35,12 +35,6 @@ def gap_frame(methods: pd.DataFrame, group_keys: list[str], level: float = 0.95)
         label, column = DRIFT_COLUMN
         if column in part and part[column].notna().any():
             row[label] = float(part[column].astype(float).mean())
-        closed = part[GAP_COLUMN].astype(float)
-        row["gap closed (%)"] = float(closed.mean())
-        if len(closed) > 1:
-            half = float(stats.t.ppf(0.5 + level / 2, len(closed) - 1) * closed.std(ddof=1) / np.sqrt(len(closed)))
-            row["CI low"], row["CI high"] = row["gap closed (%)"] - half, row["gap closed (%)"] + half
-        else:
-            row["CI low"], row["CI high"] = np.nan, np.nan
+        row["gap closed (%)"], row["CI low"], row["CI high"] = t_interval(part[GAP_COLUMN], level)
         rows.append(row)
     return pd.DataFrame(rows)

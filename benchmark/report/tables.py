@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from gazebench.core.errors import UserInputError
 from gazebench.harness import records as run_records
 from gazebench.metrics.accuracy import WITHIN_THRESHOLDS_DEG
 from gazebench.report.gaps import gap_frame, has_gaps
+from gazebench.report.intervals import resolved, t_interval
 from gazebench.report.plots import plot_calibration, plot_runs
 
 FORMATS = ("markdown", "latex", "csv")
@@ -121,11 +121,6 @@ def method_table(records: pd.DataFrame) -> Table:
     return Table("Method comparison: mean angular error on the real test set (deg), mean ± s.e. over seeds", table)
 
 
-# Two seeds give an interval on one degree of freedom: two differences that happen to agree make it narrow,
-# so a difference is called resolved only from three seeds on (the reference protocol runs five).
-MIN_SEEDS_TO_RESOLVE = 3
-
-
 def paired_table(records: pd.DataFrame, level: float = 0.95) -> Table:
     """Each refiner against identity, paired by seed (same seed, same test images, same settings): the mean
     difference in mean angular error over seeds with a t confidence interval over seeds. Negative means the
@@ -153,14 +148,9 @@ def _paired_frame(methods: pd.DataFrame, level: float, value: str = "mean_angula
         row = dict(zip([*keys, "refiner", *own], group))
         row = {k: v for k, v in row.items() if k not in settings + own or k in shown}
         diffs = part["difference"].astype(float)
-        row["seeds"], row["difference (deg)"] = int(len(diffs)), float(diffs.mean())
-        if len(diffs) > 1:
-            half = float(stats.t.ppf(0.5 + level / 2, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs)))
-            row["CI low"], row["CI high"] = row["difference (deg)"] - half, row["difference (deg)"] + half
-            excludes_zero = row["CI low"] > 0 or row["CI high"] < 0
-            row["resolved"] = ("yes" if excludes_zero else "no") if len(diffs) >= MIN_SEEDS_TO_RESOLVE else "too few seeds"
-        else:
-            row["CI low"], row["CI high"], row["resolved"] = np.nan, np.nan, "too few seeds"
+        row["seeds"] = int(len(diffs))
+        row["difference (deg)"], row["CI low"], row["CI high"] = t_interval(diffs, level)
+        row["resolved"] = resolved(row["CI low"], row["CI high"], len(diffs))
         rows.append(row)
     return pd.DataFrame(rows).rename(columns={"real_test": "test set", "n_train": "n train"})
 
