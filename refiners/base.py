@@ -87,18 +87,19 @@ CHUNK = 4096
 
 
 def build_config(config_type: type, presets: dict[str, dict[str, Any]], preset: str, refiner: str, *,
-                 choices: dict[str, tuple] | None = None, **values: Any):
+                 choices: dict[str, tuple] | None = None, zero_means_off: tuple[str, ...] = (), **values: Any):
     """A config dataclass from a named preset plus overrides; unknown presets or fields are user errors."""
     if preset not in presets:
         raise UserInputError(f"Unknown preset '{preset}' for refiner '{refiner}'; expected one of {', '.join(presets)}.")
     defaults = {f.name: presets[preset].get(f.name, None if f.default is dataclasses.MISSING else f.default)
                 for f in dataclasses.fields(config_type) if f.name != "preset"}
-    return config_type(**{**presets[preset], "preset": preset, **checked("refiner", refiner, defaults, values, choices)})
+    return config_type(**{**presets[preset], "preset": preset, **checked("refiner", refiner, defaults, values, choices, zero_means_off)})
 
 
 def preset_config(cls: type[Refiner], config_type: type, preset: str, **values: Any):
-    """build_config from the refiner's own preset settings and CHOICES."""
-    return build_config(config_type, {preset: cls.preset_settings(preset)}, preset, cls.name, choices=cls.CHOICES, **values)
+    """build_config from the refiner's own preset settings, CHOICES and ZERO_MEANS_OFF."""
+    return build_config(config_type, {preset: cls.preset_settings(preset)}, preset, cls.name, choices=cls.CHOICES,
+                        zero_means_off=cls.ZERO_MEANS_OFF, **values)
 
 
 def config_from_dict(config_type: type, values: dict[str, Any]):

@@ -55,6 +55,7 @@ class SimGANRefiner(Refiner):
     learns_weights = True
 
     CHOICES: ClassVar[dict[str, tuple]] = {"optimizer": ("adam", "sgd")}
+    ZERO_MEANS_OFF = ("history_size",)  # 0: no history buffer, every discriminator batch's refined half is fresh
 
     def __init__(self, config: SimGANConfig):
         self._config = config

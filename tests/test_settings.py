@@ -11,6 +11,7 @@ from gazebench.harness import records
 from gazebench.refiners.registry import create_refiner
 
 TINY = ["--no-realism", "--no-references", "--no-calibration"]
+TINY_SIMGAN = {"refiner_channels": 4, "refiner_blocks": 1}
 
 
 def test_values_are_json_or_text():
@@ -18,6 +19,17 @@ def test_values_are_json_or_text():
         "cnn": {"epochs": 10, "channels": [1, 2], "augment": "photometric"}, "x": {"flag": True}}
     assert check_value("cnn", "lr", 1e-3, 2) == 2.0 and isinstance(check_value("cnn", "lr", 1e-3, 2), float)
     assert check_value("cnn", "channels", (8, 8), [4, 4]) == (4, 4)
+
+
+def test_a_setting_may_be_zero_only_where_zero_switches_it_off():
+    """simgan_local's history buffer (640 in the presets) may be 0, the paper's ablation; its batch may not."""
+    refiner = create_refiner("simgan_local", preset="cpu", history_size=0, **TINY_SIMGAN)
+    assert refiner.history is None and refiner.config["history_size"] == 0
+    assert create_refiner("simgan_local", preset="cpu", **TINY_SIMGAN).history is not None
+    with pytest.raises(UserInputError, match=r"batch_size=0: out of range; expected a number > 0\."):
+        create_refiner("simgan_local", preset="cpu", batch_size=0)
+    with pytest.raises(UserInputError, match=r"history_size=-1: out of range; expected a number > 0 \(or 0: off\)"):
+        create_refiner("simgan_local", preset="cpu", history_size=-1)
 
 
 @pytest.mark.parametrize("assignment, mentions", [

@@ -129,6 +129,8 @@ class PresetSized:
     PRESET_SECTION: ClassVar[str | None] = None
     #: The allowed values of text settings, checked with every --set (gazebench.core.settings).
     CHOICES: ClassVar[dict[str, tuple]] = {}
+    #: Number settings with a positive default that may also be 0, which switches what they size off.
+    ZERO_MEANS_OFF: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def preset_settings(cls, preset: str) -> dict[str, Any]:

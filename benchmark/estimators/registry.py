@@ -25,7 +25,7 @@ def create_estimator(name: str, *, preset: str = "cpu", seed: int = 0, **overrid
     """A fresh, untrained estimator; `preset` picks its hyperparameters and `overrides` replace single ones."""
     cls = estimator_class(name)
     defaults = cls.preset_settings(preset)
-    return cls(preset=preset, seed=seed, **checked("estimator", name, defaults, overrides, cls.CHOICES))
+    return cls(preset=preset, seed=seed, **checked("estimator", name, defaults, overrides, cls.CHOICES, cls.ZERO_MEANS_OFF))
 
 
 def available_estimators() -> list[Found]:
