@@ -4,8 +4,8 @@ A preset gives every number (gazebench/presets/*.toml, read by gazebench.core.pr
 there: its class's PRESETS). COMPONENT is `run`, the run's refiner (e.g. `simgan_local`) or one of its estimators
 (e.g. `cnn`); KEY is a setting that component's preset defines; VALUE is JSON (`10`, `0.5`, `true`, `[16, 32]`) or
 else plain text (`photometric`). A value is checked against the preset's (type, sign, length) and, for a setting the
-component lists in its CHOICES, against those (one it lists in ZERO_MEANS_OFF may also be 0); every failure is one sentence. Every resolved value lands in the
-run's config.json.
+component lists in its CHOICES, against those (one it lists in ZERO_MEANS_OFF may also be 0); every failure is one
+sentence. Every resolved value lands in the run's config.json.
 """
 
 from __future__ import annotations
