@@ -194,8 +194,11 @@ def test_ablation_pairs_a_refiner_with_itself_by_seed(monkeypatch, capsys):
     seed and its differences are the per-seed ones, read here straight from the run records."""
     folder = "results/controlled/runs_cpu/appearance"
     run_script("results/controlled/ablation.py", f"bf16={folder}@fd145e6f", f"fp32={folder}@69bddff8", monkeypatch=monkeypatch)
-    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith("| fp32 | cnn | gap closed")]
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.split(" | ") for line in lines if line.startswith("| fp32 | cnn | gap closed")]
     assert len(rows) == 1
+    # the classifier is one value per run, so it is listed once per variant, not once per estimator
+    assert [line.split(" | ")[1] for line in lines if "| classifier vs target" in line] == ["run"]
     closed = {}
     for path in (REPO / folder).glob("*_simgan_local_seed*/metrics.json"):
         settings = path.parent.name.rsplit("_", 1)[1]

@@ -26,6 +26,7 @@ from gazebench.report.tables import Table, to_markdown
 
 COMPARED = {"gap closed (%)": "gap_closed_pct", "error (deg)": "mean_angular_error_deg",
             "drift, oracle-read (deg)": "gaze_drift_oracle_read_deg", "classifier vs target (%)": "domain_accuracy_pct"}
+PER_RUN = {"domain_accuracy_pct"}  # one value per run, copied into each estimator's record: listed once, as "run"
 
 
 def runs_of(argument: str, refiner: str) -> tuple[str, pd.DataFrame]:
@@ -50,9 +51,10 @@ def ablation_frame(base: pd.DataFrame, variants: dict[str, pd.DataFrame]) -> pd.
     rows = []
     for name, variant in variants.items():
         pairs = variant.merge(base, on=["estimator", "seed"], suffixes=("", " base"))
-        for estimator, part in pairs.groupby("estimator", sort=True):
+        per_run = pairs.drop_duplicates("seed").assign(estimator="run")
+        for estimator, part in pd.concat([pairs, per_run]).groupby("estimator", sort=True):
             for label, column in COMPARED.items():
-                if column not in part or part[column].isna().all():
+                if column not in part or part[column].isna().all() or (column in PER_RUN) != (estimator == "run"):
                     continue
                 diffs = part[column].astype(float) - part[f"{column} base"].astype(float)
                 mean, low, high = t_interval(diffs)
