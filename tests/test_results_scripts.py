@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from click.testing import CliRunner
 from conftest import REPO, SHARED_DATA
 
@@ -172,7 +173,24 @@ def test_realism_cues(tmp_path, monkeypatch):
     assert set(classifier["none"]) == {"refined", "unrefined", "oracle"} and out["n_test_per_class"] == 60
     assert set(out["histogram_logistic_accuracy_pct"]) == {"8 bins", "256 bins"}
     assert all(sd >= 0 for row in out["quantile_sd_across_images"].values() for sd in row.values())
+    assert set(out["own_discriminator_auc_pct"]) == {"refined", "unrefined", "oracle"}
+    assert all(0 <= auc <= 100 for auc in out["own_discriminator_auc_pct"].values())
     assert (tmp_path / "refiner" / "config.json").is_file()  # the refiner it trained, reusable with --checkpoint
+
+
+def test_the_own_discriminator_score_is_an_auc_of_its_per_image_real_probability():
+    """A discriminator whose every patch says "real" in proportion to brightness ranks bright images above dark ones
+    (100); one that says the same of every image cannot tell them apart (50)."""
+    script = runpy.run_path(str(RESULTS / "controlled" / "realism_cues.py"))
+    bright, dark = torch.rand(20, 1, 6, 8) * 0.5 + 0.5, torch.rand(20, 1, 6, 8) * 0.5 - 1.0
+    brightness = torch.nn.Conv2d(1, 2, 1)  # REAL logit = 4 * pixel, REFINED logit = -4 * pixel
+    with torch.no_grad():
+        brightness.weight.copy_(torch.tensor([4.0, -4.0]).view(2, 1, 1, 1)), brightness.bias.zero_()
+    assert script["discriminator_auc"](brightness, bright, dark) == 100.0
+    assert script["discriminator_auc"](brightness, dark, bright) == 0.0
+    with torch.no_grad():
+        brightness.weight.zero_()
+    assert script["discriminator_auc"](brightness, bright, dark) == 50.0
 
 
 @pytest.mark.parametrize("look", ["near_infrared", "swapped_tones"])

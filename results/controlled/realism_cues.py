@@ -11,7 +11,10 @@ one transform that removes one kind of information:
   values within each image is left;
 - `equalised` (the refined images histogram-equalised per image, as every source's images are): the histogram.
 And, beside the CNN, a logistic regression on each image's histogram of values (8 and 256 bins), cross-validated, and
-how much each quantile of an image's values varies from image to image.
+how much each quantile of an image's values varies from image to image. Last, the refiner's own discriminator on the
+same held-out images (each image scored by its patches' mean probability of "real"): if it tells them apart no better
+than chance while a fresh classifier does, the discriminator is what falls short; if it tells them apart too, the
+refiner does (its budget or capacity).
 
     python results/controlled/realism_cues.py OUT_DIR [--gap appearance] [--seed 0] [--checkpoint DIR] [--tiny]
 
@@ -28,6 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import cross_val_score
 
 from gazebench.core.images import to_uint8
@@ -36,6 +40,7 @@ from gazebench.harness import records
 from gazebench.harness.refine import fit_refiner, load_images
 from gazebench.metrics.realism import domain_classifier_accuracy
 from gazebench.refiners.registry import create_refiner, load_refiner
+from gazebench.refiners.simgan_losses import REAL
 
 CPU = torch.device("cpu")
 QUANTILES = (5, 25, 50, 75, 95)
@@ -81,6 +86,16 @@ def quantile_spread(images: torch.Tensor) -> dict[str, float]:
     return {f"p{q}": round(float(sd), 3) for q, sd in zip(QUANTILES, quantiles.std(1))}
 
 
+def discriminator_auc(discriminator: torch.nn.Module, real: torch.Tensor, other: torch.Tensor) -> float:
+    """AUC (%) of the discriminator's per-image score, the mean probability of "real" over its output positions:
+    50 = it cannot tell the two sets apart, 100 = it ranks every real image above every other one."""
+    discriminator = discriminator.float().eval()
+    with torch.no_grad():
+        scores = [torch.softmax(discriminator(x).float(), dim=1)[:, REAL].flatten(1).mean(1).numpy() for x in (real, other)]
+    labels = np.r_[np.ones(len(real)), np.zeros(len(other))]
+    return round(100 * float(roc_auc_score(labels, np.concatenate(scores))), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -123,6 +138,8 @@ def main() -> None:
            "classifier_accuracy_pct": classifier, "histogram_logistic_accuracy_pct": histogram,
            "quantile_sd_across_images": {label: quantile_spread(images) for label, images in
                                          (("target", target), ("refined", refined), ("unrefined", unrefined))},
+           "own_discriminator_auc_pct": {label: discriminator_auc(refiner.discriminator, target, images)
+                                         for label, images in (("refined", refined), ("unrefined", unrefined), ("oracle", oracle))},
            "git": records.git_state(outputs=args.out)}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "realism_cues.json").write_text(json.dumps(out, indent=2) + "\n")
