@@ -175,6 +175,9 @@ def test_realism_cues(tmp_path, monkeypatch):
     assert all(sd >= 0 for row in out["quantile_sd_across_images"].values() for sd in row.values())
     assert set(out["own_discriminator_auc_pct"]) == {"refined", "unrefined", "oracle"}
     assert all(0 <= auc <= 100 for auc in out["own_discriminator_auc_pct"].values())
+    truth = out["known_truth"]
+    assert truth["unrefined_l1"] > 0.05 and truth["removed_pct"] == pytest.approx(100 * (1 - truth["refined_l1"] / truth["unrefined_l1"]), abs=0.1)
+    assert (tmp_path / "known_truth.png").stat().st_size > 0
     assert (tmp_path / "refiner" / "config.json").is_file()  # the refiner it trained, reusable with --checkpoint
 
 

@@ -16,6 +16,10 @@ same held-out images (each image scored by its patches' mean probability of "rea
 than chance while a fresh classifier does, the discriminator is what falls short; if it tells them apart too, the
 refiner does (its budget or capacity).
 
+On the appearance gap the refiner's right answer is known image by image: the same eyes (seed, index) rendered in the
+target's look. `known_truth` gives the mean absolute pixel difference from it, of the unrefined and of the refined
+images, the share of it refining removed, and known_truth.png maps where it is left (mean over images, per pixel).
+
     python results/controlled/realism_cues.py OUT_DIR [--gap appearance] [--seed 0] [--checkpoint DIR] [--tiny]
 
 Writes OUT_DIR/realism_cues.json (and the refiner's checkpoint in OUT_DIR/refiner unless --checkpoint is given).
@@ -27,6 +31,7 @@ import argparse
 import json
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -38,6 +43,7 @@ from gazebench.core.images import to_uint8
 from gazebench.data.simulator.render import equalize_histogram
 from gazebench.harness import records
 from gazebench.harness.refine import fit_refiner, load_images
+from gazebench.metrics.figures import save_figure
 from gazebench.metrics.realism import domain_classifier_accuracy
 from gazebench.refiners.registry import create_refiner, load_refiner
 from gazebench.refiners.simgan_losses import REAL
@@ -96,6 +102,20 @@ def discriminator_auc(discriminator: torch.nn.Module, real: torch.Tensor, other:
     return round(100 * float(roc_auc_score(labels, np.concatenate(scores))), 1)
 
 
+def known_truth(unrefined: torch.Tensor, refined: torch.Tensor, right: torch.Tensor, path: Path) -> dict[str, float]:
+    """Mean absolute difference (-1..1 scale) of the unrefined and the refined images from the right answer (the same
+    eyes in the target's look), the share of it refining removed (%), and a map of where each is left."""
+    maps = {label: (images - right).abs().mean(dim=(0, 1)) for label, images in (("unrefined", unrefined), ("refined", refined))}
+    fig, axes = plt.subplots(1, 2, figsize=(8, 2.4), constrained_layout=True)
+    for ax, (label, grid) in zip(axes, maps.items()):
+        shown = ax.imshow(grid.numpy(), cmap="magma", vmin=0, vmax=float(maps["unrefined"].max()))
+        ax.set(title=f"{label}: mean |x - right answer| {float(grid.mean()):.3f}", xticks=[], yticks=[])
+    fig.colorbar(shown, ax=axes, shrink=0.8)
+    save_figure(fig, path)
+    before, after = float(maps["unrefined"].mean()), float(maps["refined"].mean())
+    return {"unrefined_l1": round(before, 4), "refined_l1": round(after, 4), "removed_pct": round(100 * (1 - after / before), 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -118,6 +138,7 @@ def main() -> None:
     unrefined = load_images(f"sim?n={n_test}&seed=7", None, 0)
     target = load_images(f"sim?style={args.gap}&n={n_test}&seed=8", None, 0)
     oracle = load_images(f"sim?style={args.gap}&n={n_test}&seed=9", None, 0)
+    right_answer = load_images(f"sim?style={args.gap}&n={n_test}&seed=7", None, 0)  # the unrefined eyes, in the target's look
     with torch.no_grad():
         refined = refiner.refine(unrefined, device=CPU).float()
     shuffled = shuffler(target.shape)
@@ -142,6 +163,7 @@ def main() -> None:
                                          for label, images in (("refined", refined), ("unrefined", unrefined), ("oracle", oracle))},
            "git": records.git_state(outputs=args.out)}
     args.out.mkdir(parents=True, exist_ok=True)
+    out["known_truth"] = known_truth(unrefined, refined, right_answer, args.out / "known_truth.png")
     (args.out / "realism_cues.json").write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))
 
