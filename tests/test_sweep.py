@@ -123,3 +123,28 @@ def test_local_parallelism_is_bounded_by_cores_and_memory():
     assert sweep.local_workers("standard", cores=16, memory_gb=100) == 8  # 2 threads a cell
     assert sweep.local_workers("standard", cores=16, memory_gb=10) == 2  # 4 GB a standard cell
     assert sweep.local_workers("paper", cores=2, memory_gb=1) == 1  # never fewer than one
+
+
+@pytest.mark.slow
+def test_the_refiners_of_one_seed_share_the_unrefined_and_oracle_cnn_fits(tmp_path):
+    """A sweep keeps the CNN fits that do not depend on the refiner (on the unrefined renders, on the oracle) in
+    OUT/shared_fits: the second refiner of a seed takes them up instead of training them again, and reads the same
+    errors from them as a run that trains its own."""
+    tiny_cnn = ["--estimator", "cnn", "--real", "sim?style=appearance&seed=100000", "--set", "run.n_synthetic=256",
+                "--set", "run.n_test=64", "--set", "cnn.epochs=1", "--no-realism", "--no-references", "--no-calibration"]
+    result = CliRunner().invoke(cli, ["sweep", *tiny_cnn, "--refiner", "gaussian,histogram", "--seeds", "0", "--workers", "1",
+                                      "--out", str(tmp_path / "sweep")])
+    assert result.exit_code == 0, result.output
+    shared = sorted(p.name.split("_")[0] for p in (tmp_path / "sweep" / sweep.SHARED_FITS_DIR).glob("*.pt"))
+    assert shared == ["oracle", "unrefined"]
+    logs = {path.name.split("_")[0]: path.read_text() for path in (tmp_path / "sweep" / sweep.LOGS_DIR).glob("*.log")}
+    assert "taking up" not in logs["gaussian"] and logs["histogram"].count("taking up the fit") == 2
+    alone = CliRunner().invoke(cli, ["run", *tiny_cnn, "--refiner", "histogram", "--out", str(tmp_path / "alone")])
+    assert alone.exit_code == 0, alone.output
+
+    def errors(folder):
+        (run_dir,) = [d for d in records.find_run_dirs(folder) if "histogram" in d.name]
+        method = next(r for r in records.read_run(run_dir)[1] if r["kind"] == "method")
+        return method["unrefined_error_deg"], method["oracle_error_deg"]
+
+    assert errors(tmp_path / "sweep") == errors(tmp_path / "alone")  # bit-identical on the CPU

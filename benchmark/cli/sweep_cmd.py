@@ -53,7 +53,8 @@ def command(refiners, estimators, seeds, grid_items, out, launcher, workers, par
     if not out:
         raise UserInputError("bench sweep needs --out DIR, the folder that keeps the sweep's runs and logs.")
     out_dir = Path(out)
-    base = config_from_options(estimators=_names(estimators), out=str(out_dir), **options)
+    base = config_from_options(estimators=_names(estimators), out=str(out_dir),
+                               shared_fits=str(out_dir / sweep.SHARED_FITS_DIR), **options)
     cells = grid.expand_grid(base, _names(refiners), sweep.parse_seeds(seeds), grid_items)
     todo, states = sweep.select(out_dir, cells)
     held = sum(state == "held" for state in states.values())

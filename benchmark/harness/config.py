@@ -79,6 +79,10 @@ class RunConfig:
     # (core/settings.py; `--set cnn.epochs=10`).
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: bool = True
+    # A folder where the CNN fits that do not depend on the refiner (on the unrefined renders, on the oracle) are kept
+    # after the run, named by what they trained on, and taken up by any later run with the same inputs: `bench sweep`
+    # gives its cells OUT/shared_fits, so the refiners of one seed train those fits once (harness/stages.py).
+    shared_fits: str | None = None
 
     def resolved(self) -> RunConfig:
         """A copy with every preset size filled in and the inputs checked."""
@@ -139,7 +143,7 @@ class RunConfig:
 
 #: RunConfig fields that do not change what a run measures (where it writes, how it reports) or that vary
 #: between seeds of one setting; every other field enters the settings hash in the run folder's name.
-NOT_SETTINGS = ("seed", "out", "progress", "device", "trust_checkpoint_code")
+NOT_SETTINGS = ("seed", "out", "progress", "device", "trust_checkpoint_code", "shared_fits")
 
 
 def settings_hash(config: RunConfig) -> str:

@@ -66,8 +66,9 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
             unrefined_error = float(angular_errors(predict_checked(unrefined, data.test_images, device), test_gaze).mean())
         log(f"gap: training estimator {name} on {cfg.n_synthetic} oracle images")
         oracle_estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
-        oracle_estimator.checkpoint_path = data.checkpoint(f"oracle_{name}")
-        oracle_estimator.fit(oracle_images[: cfg.n_synthetic], oracle_gaze[: cfg.n_synthetic], device=device, progress=cfg.progress)
+        train_images, train_gaze = oracle_images[: cfg.n_synthetic], oracle_gaze[: cfg.n_synthetic]
+        oracle_estimator.checkpoint_path = data.shared_checkpoint(f"oracle_{name}", oracle_estimator, train_images, train_gaze, log)
+        oracle_estimator.fit(train_images, train_gaze, device=device, progress=cfg.progress)
         predicted = predict_checked(oracle_estimator, data.test_images, device)
         errors = angular_errors(predicted, test_gaze)
         oracle_error = float(errors.mean())

@@ -128,6 +128,7 @@ def _run(cfg: RunConfig, inputs: Inputs, device: torch.device, run_dir: Path, st
     seed_everything(cfg.seed)
     data = stage_inputs(cfg, inputs, log)
     data.checkpoint_dir = run_dir / records.CHECKPOINTS_DIR
+    data.shared_dir = Path(cfg.shared_fits) if cfg.shared_fits else None
     refined = stage_refine(cfg, inputs, data, device, run_dir, config_record, log, resume=resume)
     common = {
         "refiner": refined.refiner.name, "refiner_checkpoint": cfg.refiner_checkpoint,

@@ -17,6 +17,7 @@ import torch
 from gazebench.core.grids import save_comparison_grid
 from gazebench.core.images import to_model_tensor, to_uint8
 from gazebench.data import EyeData
+from gazebench.estimators.epochs import training_identity
 from gazebench.estimators.registry import check_predictions, create_estimator
 from gazebench.harness import records
 from gazebench.harness.config import RunConfig
@@ -47,10 +48,22 @@ class Data:
     pool_people: np.ndarray
     unrefined_fits: dict = field(default_factory=dict, repr=False)  # see fit_on_unrefined
     checkpoint_dir: Path | None = None  # where CNN fits save their epochs, inside the run folder (harness/run.py)
+    shared_dir: Path | None = None  # RunConfig.shared_fits: where fits every refiner of a seed shares are kept
 
     def checkpoint(self, label: str) -> Path | None:
         """The epoch checkpoint file of the fit called `label` (None: this run keeps no checkpoints)."""
         return None if self.checkpoint_dir is None else self.checkpoint_dir / f"{label}.pt"
+
+    def shared_checkpoint(self, label: str, estimator, images: torch.Tensor, gaze: np.ndarray, log) -> Path | None:
+        """Where a fit that does not depend on the refiner keeps its epochs: in the shared folder, named by what it
+        trains on (settings, seed, images, labels), so a later run of the same inputs finds it finished and loads it
+        (bit-identical to training it again on the CPU: estimators/epochs.py); else the run's own checkpoint."""
+        if self.shared_dir is None:
+            return self.checkpoint(label)
+        path = self.shared_dir / f"{label}_{training_identity(estimator.settings, estimator.seed, images, gaze)}.pt"
+        if path.is_file():
+            log(f"{label}: taking up the fit another run of the same inputs saved in {path}")
+        return path
 
 
 def predict_checked(estimator, images: torch.Tensor, device) -> np.ndarray:
@@ -66,7 +79,8 @@ def fit_on_unrefined(cfg: RunConfig, data: Data, name: str, n: int, device, log,
     if key not in data.unrefined_fits:
         log(f"training estimator {name} on {n} unrefined synthetic images")
         estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
-        estimator.checkpoint_path = data.checkpoint("unrefined_{}_{}_{}".format(*key))
+        estimator.checkpoint_path = data.shared_checkpoint("unrefined_{}_{}_{}".format(*key), estimator,
+                                                           data.syn_train[:n], data.syn_gaze[:n], log)
         estimator.fit(data.syn_train[:n], data.syn_gaze[:n], device=device, progress=cfg.progress)
         data.unrefined_fits[key] = estimator
     return data.unrefined_fits[key]
