@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from click.testing import CliRunner
 
 from gazebench.cli.main import cli
 from gazebench.core import presets
 from gazebench.core.images import to_model_tensor
 from gazebench.data import open_source
+from gazebench.estimators.registry import create_estimator
 from gazebench.harness import records
 from gazebench.harness.config import NO_ORACLE, RunConfig, auto_oracle, preset_values, settings_hash, settings_record
 from gazebench.harness.gap import gap_closed_pct
@@ -51,6 +53,24 @@ def test_a_stand_in_gets_an_oracle_of_its_own_style_and_real_data_none():
     # Seeds of one setting share the oracle template, so they pool; turning the oracle off is another experiment.
     a, b = RunConfig(real="sim?style=shape", seed=0), RunConfig(real="sim?style=shape", seed=1)
     assert settings_hash(a) == settings_hash(b) != settings_hash(RunConfig(real="sim?style=shape", oracle=NO_ORACLE))
+
+
+def test_a_shared_fit_is_named_by_what_it_trains_on(tmp_path):
+    """Fits of another seed, other settings or other images never share a file; without a shared folder a fit keeps
+    its epochs in the run's own checkpoint folder. Where the shared folder is does not change the settings hash."""
+    images, gaze = torch.rand(16, 1, 35, 55) * 2 - 1, np.zeros((16, 2), dtype=np.float32)
+    data = Data(syn_train=images, syn_hold=images[:0], syn_gaze=gaze, syn_hold_gaze=gaze[:0], test=None, test_images=images,
+                test_people=np.array([]), calibration=None, pool_people=np.array([]), checkpoint_dir=tmp_path / "run",
+                shared_dir=tmp_path / "shared")
+
+    def path(seed=0, epochs=2, x=images):
+        return data.shared_checkpoint("oracle_cnn", create_estimator("cnn", seed=seed, epochs=epochs), x, gaze, print)
+
+    assert path().parent == tmp_path / "shared" and path() == path()
+    assert len({path(), path(seed=1), path(epochs=3), path(x=images.flip(0))}) == 4
+    data.shared_dir = None
+    assert path() == tmp_path / "run" / "oracle_cnn.pt"
+    assert settings_hash(RunConfig(shared_fits="a")) == settings_hash(RunConfig(shared_fits="b")) == settings_hash(RunConfig())
 
 
 def test_an_edited_preset_file_is_another_setting(tmp_path, monkeypatch):
