@@ -22,7 +22,8 @@ images, the share of it refining removed, and known_truth.png maps where it is l
 
     python results/controlled/realism_cues.py OUT_DIR [--gap appearance] [--seed 0] [--checkpoint DIR] [--tiny]
 
-Writes OUT_DIR/realism_cues.json (and the refiner's checkpoint in OUT_DIR/refiner unless --checkpoint is given).
+Writes OUT_DIR/realism_cues.json, on the appearance gap OUT_DIR/known_truth.png, and the refiner's checkpoint in
+OUT_DIR/refiner unless --checkpoint is given.
 """
 
 from __future__ import annotations
