@@ -139,7 +139,6 @@ def main() -> None:
     unrefined = load_images(f"sim?n={n_test}&seed=7", None, 0)
     target = load_images(f"sim?style={args.gap}&n={n_test}&seed=8", None, 0)
     oracle = load_images(f"sim?style={args.gap}&n={n_test}&seed=9", None, 0)
-    right_answer = load_images(f"sim?style={args.gap}&n={n_test}&seed=7", None, 0)  # the unrefined eyes in the target's style
     with torch.no_grad():
         refined = refiner.refine(unrefined, device=CPU).float()
     shuffled = shuffler(target.shape)
@@ -166,6 +165,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.gap == "appearance":  # on the other gaps the same eyes in the target's style differ in geometry, which a
         # refiner should keep: no right answer to compare with
+        right_answer = load_images(f"sim?style={args.gap}&n={n_test}&seed=7", None, 0)  # the unrefined eyes, target's look
         out["known_truth"] = known_truth(unrefined, refined, right_answer, args.out / "known_truth.png")
     (args.out / "realism_cues.json").write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))
