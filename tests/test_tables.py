@@ -243,3 +243,27 @@ def test_two_runs_differing_by_one_set_are_two_rows_with_that_setting_as_a_colum
 def test_records_without_settings_group_as_before(runs_dir):
     assert "settings" not in records.read_runs(runs_dir)
     assert not any("." in column for column in method_table(records.read_runs(runs_dir)).frame.columns)
+
+
+def test_one_seed_s_oracle_is_one_row_whatever_refiner_cells_recorded_it(tmp_path):
+    """Each refiner's cell writes the oracle record of its seed with that refiner's settings beside the run's and the
+    estimator's: the table pools them by seed into one oracle row, keeps the estimator's settings apart, and still
+    splits the refiners' own rows by their settings."""
+    def cell(name, refiner, seed, error, refiner_settings, knn_neighbors=5):
+        settings = {"run.n_synthetic": 100, "knn.n_neighbors": knn_neighbors, **refiner_settings}
+        method = {**_record(refiner, seed, error + 5.0, estimator="knn"), "settings": settings}
+        oracle = {**_record("(oracle)", seed, error, estimator="knn", kind="oracle"), "settings": settings}
+        _write_run(tmp_path, name, [method, oracle])
+
+    cell("a", "fda", 0, 4.0, {"fda.beta": 0.01})
+    cell("b", "histogram", 0, 4.0, {"histogram.bins": 256})
+    cell("c", "fda", 1, 6.0, {"fda.beta": 0.01})
+    cell("d", "fda", 1, 6.0, {"fda.beta": 0.05})
+    cell("e", "fda", 1, 9.0, {"fda.beta": 0.01}, knn_neighbors=3)
+    table = method_table(records.read_runs(tmp_path)).frame
+    oracles = table[table["refiner"] == "(oracle)"].set_index("knn.n_neighbors")
+    assert sorted(oracles.index) == ["3", "5"]
+    assert oracles.loc["5", "seeds"] == 2 and oracles.loc["5", "mean error (deg)"] == pytest.approx(5.0)
+    assert oracles.loc["3", "seeds"] == 1 and oracles.loc["3", "mean error (deg)"] == pytest.approx(9.0)
+    fda = table[(table["refiner"] == "fda") & (table["knn.n_neighbors"] == "5")]
+    assert sorted(fda["fda.beta"]) == ["0.01", "0.05"]  # the refiners' own rows keep their settings apart
