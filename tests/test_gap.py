@@ -35,6 +35,17 @@ def test_gap_closed_is_the_share_of_the_unrefined_to_oracle_gap():
     assert math.isnan(gap_closed_pct(10.0, 9.0, 12.0))  # the oracle is no better: no gap to close
 
 
+def test_the_gap_table_reads_the_unrefined_renders_drift_beside_the_refined():
+    """The unrefined renders move no gaze: the oracle's reading of them is the scale for the refined drift."""
+    rows = [{"seed": seed, "gap_closed_pct": 50.0, "unrefined_error_deg": 20.0, "mean_angular_error_deg": 15.0,
+             "oracle_error_deg": oracle, "oracle_read_refined_deg": oracle + 2.0 + seed,
+             "oracle_read_unrefined_deg": oracle + 10.0 + seed, "gaze_drift_oracle_read_deg": 2.0 + seed}
+            for seed, oracle in ((0, 5.0), (1, 6.0))]
+    (row,) = gap_frame(pd.DataFrame(rows).assign(refiner="r"), ["refiner"]).to_dict("records")
+    assert row["drift, oracle-read (deg)"] == pytest.approx(2.5)
+    assert row["same, unrefined renders (deg)"] == pytest.approx(10.5)
+
+
 def test_gap_styles_keep_the_labels_and_change_what_they_say():
     default, appearance, shape = (open_source(f"sim?n=64&seed=3&style={s}").read(np.arange(64))
                                   for s in ("default", "appearance", "shape"))

@@ -4,20 +4,24 @@ Each run with an oracle (harness/gap.py) records, per estimator, the error of th
 unrefined synthetic images, on the refined ones and on labelled images of the test domain (the oracle). The
 table gives their means over seeds and the mean of the per-seed gap closed (%), with a t interval over seeds:
 the share of the unrefined-to-oracle gap that refining closed, 100% being as good as the test domain's labels;
-and, where measured, the drift as the oracle-trained estimator reads it.
+and, where measured, the drift as the oracle-trained estimator reads it, of the refined and of the unrefined renders.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from gazebench.harness.gap import drift_as_read
 from gazebench.report.intervals import t_interval
 
 GAP_COLUMN = "gap_closed_pct"
 ERROR_COLUMNS = {"unrefined (deg)": "unrefined_error_deg", "refined (deg)": "mean_angular_error_deg",
                  "oracle (deg)": "oracle_error_deg"}
-# Present where the run measured realism: drift as an estimator trained on the target's look reads it (harness/gap.py).
+# Present where the run measured realism: drift as an estimator trained on the target's look reads it (harness/gap.py),
+# of the refined renders and, beside it, of the unrefined ones. Those move no gaze: what the oracle reads there is the
+# source's look alone, the scale against which to read the refined figure.
 DRIFT_COLUMN = ("drift, oracle-read (deg)", "gaze_drift_oracle_read_deg")
+UNREFINED_DRIFT_LABEL = "same, unrefined renders (deg)"
 
 
 def has_gaps(records: pd.DataFrame) -> bool:
@@ -35,6 +39,8 @@ def gap_frame(methods: pd.DataFrame, group_keys: list[str], level: float = 0.95)
         label, column = DRIFT_COLUMN
         if column in part and part[column].notna().any():
             row[label] = float(part[column].astype(float).mean())
+            unrefined = drift_as_read(part["oracle_read_unrefined_deg"].astype(float), part["oracle_error_deg"].astype(float))
+            row[UNREFINED_DRIFT_LABEL] = float(unrefined.mean())
         row["gap closed (%)"], row["CI low"], row["CI high"] = t_interval(part[GAP_COLUMN], level)
         rows.append(row)
     return pd.DataFrame(rows)
