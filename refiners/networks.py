@@ -33,19 +33,31 @@ def rank_channel(x: torch.Tensor) -> torch.Tensor:
     return (ranks * (2 / max(flat.shape[1] - 1, 1)) - 1).reshape(x.shape)
 
 
+def coordinate_channels(x: torch.Tensor) -> torch.Tensor:
+    """Each pixel's row and column, scaled to [-1, 1] (top, left = -1), for every image of the batch."""
+    n, _, height, width = x.shape
+    rows = torch.linspace(-1, 1, height, device=x.device, dtype=x.dtype).view(1, 1, height, 1).expand(n, 1, height, width)
+    cols = torch.linspace(-1, 1, width, device=x.device, dtype=x.dtype).view(1, 1, 1, width).expand(n, 1, height, width)
+    return torch.cat([rows, cols], dim=1)
+
+
 class RefinerNet(nn.Module):
     """conv3x3(C) -> `blocks` ResNet blocks (two conv3x3(C)) -> conv1x1(1) -> tanh; keeps the image size.
 
-    With `rank_input` (not in the paper) it also sees `rank_channel`: its receptive field is 4 * blocks + 3 pixels
-    wide, too small to know where a pixel stands in its whole image's tones, which a target whose every image is
-    histogram-equalised (MPIIGaze's normalised eyes are) needs per image.
+    Not in the paper, both off by default:
+    - `rank_input`: it also sees `rank_channel`. Its receptive field is 4 * blocks + 3 pixels wide, too small to know
+      where a pixel stands in its whole image's tones, which a target whose every image is histogram-equalised
+      (MPIIGaze's normalised eyes are) needs per image.
+    - `coord_input`: it also sees `coordinate_channels` (CoordConv, Liu et al. 2018). With reflection padding it
+      cannot otherwise tell where in the crop a pixel is, so it must treat the skin above the eye (a brow's shadow) and
+      below it (a lit cheek) alike wherever the target's tones differ by position.
     """
 
-    def __init__(self, channels: int = 64, blocks: int = 4, rank_input: bool = False):
+    def __init__(self, channels: int = 64, blocks: int = 4, rank_input: bool = False, coord_input: bool = False):
         super().__init__()
-        self.rank_input = rank_input
+        self.rank_input, self.coord_input = rank_input, coord_input
         self.net = nn.Sequential(
-            nn.Conv2d(2 if rank_input else 1, channels, 3, padding=1, padding_mode=REFINER_PADDING),
+            nn.Conv2d(1 + rank_input + 2 * coord_input, channels, 3, padding=1, padding_mode=REFINER_PADDING),
             nn.ReLU(inplace=True),
             *[ResidualBlock(channels) for _ in range(blocks)],
             nn.Conv2d(channels, 1, 1),
@@ -53,9 +65,8 @@ class RefinerNet(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.rank_input:
-            x = torch.cat([x, rank_channel(x)], dim=1)
-        return self.net(x)
+        extra = ([rank_channel(x)] if self.rank_input else []) + ([coordinate_channels(x)] if self.coord_input else [])
+        return self.net(torch.cat([x, *extra], dim=1) if extra else x)
 
 
 def discriminator_trunk() -> nn.Sequential:

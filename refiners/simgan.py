@@ -62,7 +62,8 @@ class SimGANRefiner(Refiner):
         # Networks are initialised from the seed alone, whatever else has used the global RNG before.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
-            self.refiner_net = RefinerNet(config.refiner_channels, config.refiner_blocks, config.rank_input)
+            self.refiner_net = RefinerNet(config.refiner_channels, config.refiner_blocks, config.rank_input,
+                                         config.coord_input)
             self.discriminator = self.make_discriminator()
             self.tone = ToneCritic(config.tone_weight, self._optimizer) if config.tone_weight else None
         self.opt_r = self._optimizer(self.refiner_net)

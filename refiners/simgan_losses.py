@@ -53,6 +53,7 @@ class SimGANConfig:
     # the paper, 0 leaves it out); checkpoints from before it had none.
     tone_weight: float = 0.0
     rank_input: bool = False  # the refiner also sees each pixel's rank in its image (networks.rank_channel)
+    coord_input: bool = False  # the refiner also sees each pixel's row and column (networks.coordinate_channels)
     cpu_bf16: bool = False  # bf16 autocast on a CPU with native bf16 (core/device.bf16); checkpoints before it: fp32
 
 

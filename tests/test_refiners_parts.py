@@ -8,7 +8,7 @@ import torch
 from gazebench.core.errors import UserInputError
 from gazebench.refiners.gaussian import HIGH_PASS_NOISE_GAIN, fit_blur_sigma, gaussian_blur, high_frequency_energy
 from gazebench.refiners.history import HistoryBuffer
-from gazebench.refiners.networks import GlobalDiscriminator, LocalDiscriminator, RefinerNet, rank_channel
+from gazebench.refiners.networks import GlobalDiscriminator, LocalDiscriminator, RefinerNet, coordinate_channels, rank_channel
 from gazebench.refiners.registry import REFINERS, create_refiner, load_refiner
 from gazebench.refiners.simgan import REAL, REFINED, adversarial_loss, self_regularisation
 from gazebench.refiners.simgan_local import SimGANLocalRefiner
@@ -187,6 +187,20 @@ def test_rank_channel_is_each_pixels_place_in_its_own_image():
     assert net.net[0].in_channels == 2 and net(torch.rand(3, 1, 35, 55)).shape == (3, 1, 35, 55)
 
 
+def test_coordinate_channels_say_where_each_pixel_is_whatever_the_image():
+    images = torch.rand(3, 1, 35, 55)
+    coords = coordinate_channels(images)
+    assert coords.shape == (3, 2, 35, 55) and torch.equal(coords, coordinate_channels(-images))
+    rows, cols = coords[0]
+    assert rows[0].eq(-1).all() and rows[-1].eq(1).all() and rows[17].abs().max() < 1e-6  # top to bottom
+    assert cols[:, 0].eq(-1).all() and cols[:, -1].eq(1).all() and cols[:, 27].abs().max() < 1e-6  # left to right
+    net = RefinerNet(4, 1, rank_input=True, coord_input=True)
+    assert net.net[0].in_channels == 4 and net(images).shape == images.shape
+    # Reflection padding alone hides where a pixel is: a plain refiner maps a flat image to a flat image.
+    flat = torch.zeros(1, 1, 35, 55)
+    assert RefinerNet(4, 1)(flat).std() < 1e-6 and RefinerNet(4, 1, coord_input=True)(flat).std() > 1e-4
+
+
 def test_tone_discriminator_sees_only_the_value_distribution():
     torch.manual_seed(0)
     images = torch.rand(6, 1, 35, 55) * 2 - 1
@@ -210,14 +224,15 @@ def test_tone_critic_learns_a_difference_no_shuffling_hides():
     assert refined.grad.abs().sum() > 0  # the refiner's gradient reaches the pixels through the sort
 
 
-def test_tone_critic_and_rank_input_save_and_load_with_the_refiner(tmp_path):
+def test_tone_critic_rank_and_coordinate_inputs_save_and_load_with_the_refiner(tmp_path):
     synthetic, real = torch.rand(16, 1, 35, 55) * 2 - 1, torch.rand(16, 1, 35, 55) * 2 - 1
     settings = dict(refiner_channels=4, refiner_blocks=1, batch_size=8, pretrain_refiner_steps=1,
-                    pretrain_discriminator_steps=1, adversarial_steps=2, history_size=8, tone_weight=5.0, rank_input=True)
+                    pretrain_discriminator_steps=1, adversarial_steps=2, history_size=8, tone_weight=5.0, rank_input=True,
+                    coord_input=True)
     refiner = create_refiner("simgan_local", **settings)
     refiner.fit(synthetic, real, device=torch.device("cpu"), out_dir=tmp_path, progress=False)
     loaded = load_refiner(tmp_path)
-    assert loaded.tone is not None and loaded.refiner_net.rank_input
+    assert loaded.tone is not None and loaded.refiner_net.rank_input and loaded.refiner_net.coord_input
     for a, b in zip(loaded.tone.net.parameters(), refiner.tone.net.parameters()):
         assert torch.equal(a, b)
     assert torch.equal(loaded.refine(synthetic, device=torch.device("cpu")), refiner.refine(synthetic, device=torch.device("cpu")))
