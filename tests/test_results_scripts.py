@@ -173,6 +173,8 @@ def test_realism_cues(tmp_path, monkeypatch):
     assert set(classifier["none"]) == {"refined", "unrefined", "oracle"} and out["n_test_per_class"] == 60
     assert set(out["histogram_logistic_accuracy_pct"]) == {"8 bins", "256 bins"}
     assert all(sd >= 0 for row in out["quantile_sd_across_images"].values() for sd in row.values())
+    assert set(out["mean_by_band"]) == {"target", "refined", "unrefined", "oracle"}
+    assert all(-1 <= mean <= 1 for row in out["mean_by_band"].values() for mean in row.values())
     assert set(out["own_discriminator_auc_pct"]) == {"refined", "unrefined", "oracle"}
     assert all(0 <= auc <= 100 for auc in out["own_discriminator_auc_pct"].values())
     truth = out["known_truth"]

@@ -11,10 +11,10 @@ one transform that removes one kind of information:
   values within each image is left;
 - `equalised` (the refined images histogram-equalised per image, as every source's images are): the histogram.
 And, beside the CNN, a logistic regression on each image's histogram of values (8 and 256 bins), cross-validated, and
-how much each quantile of an image's values varies from image to image. Last, the refiner's own discriminator on the
-same held-out images (each image scored by its patches' mean probability of "real"): if it tells them apart no better
-than chance while a fresh classifier does, the discriminator is what falls short; if it tells them apart too, the
-refiner does (its budget or capacity).
+how much each quantile of an image's values varies from image to image, and the mean of each band of rows (brow,
+eye, cheek). Last, the refiner's own discriminator on the same held-out images (each image scored by its patches'
+mean probability of "real"): if it tells them apart no better than chance while a fresh classifier does, the
+discriminator is what falls short; if it tells them apart too, the refiner does (its budget or capacity).
 
 On the appearance gap the refiner's right answer is known image by image: the same eyes (seed, index) rendered in the
 target's look. `known_truth` gives the mean absolute pixel difference from it, of the unrefined and of the refined
@@ -51,6 +51,8 @@ from gazebench.refiners.simgan_losses import REAL
 
 CPU = torch.device("cpu")
 QUANTILES = (5, 25, 50, 75, 95)
+# Rows of the 35 x 55 crop: the brow's shadow above the eye, the eye, the cheek below it.
+BANDS = {"top (rows 0-6)": slice(0, 7), "middle (rows 7-23)": slice(7, 24), "bottom (rows 24-34)": slice(24, None)}
 
 
 def blur(x: torch.Tensor) -> torch.Tensor:
@@ -91,6 +93,12 @@ def quantile_spread(images: torch.Tensor) -> dict[str, float]:
     """Per quantile of each image's values, its spread (sd) across images: an equalised set has nearly none."""
     quantiles = np.percentile(images.flatten(1).numpy(), QUANTILES, axis=1)
     return {f"p{q}": round(float(sd), 3) for q, sd in zip(QUANTILES, quantiles.std(1))}
+
+
+def band_means(images: torch.Tensor) -> dict[str, float]:
+    """Mean value (-1..1) of each band of rows over all images: where in the crop the tones sit. A refiner whose
+    padding hides where a pixel is treats skin above and below the eye alike."""
+    return {name: round(float(images[..., rows, :].mean()), 3) for name, rows in BANDS.items()}
 
 
 def discriminator_auc(discriminator: torch.nn.Module, real: torch.Tensor, other: torch.Tensor) -> float:
@@ -159,6 +167,8 @@ def main() -> None:
            "classifier_accuracy_pct": classifier, "histogram_logistic_accuracy_pct": histogram,
            "quantile_sd_across_images": {label: quantile_spread(images) for label, images in
                                          (("target", target), ("refined", refined), ("unrefined", unrefined))},
+           "mean_by_band": {label: band_means(images) for label, images in
+                            (("target", target), ("refined", refined), ("unrefined", unrefined), ("oracle", oracle))},
            "own_discriminator_auc_pct": {label: discriminator_auc(refiner.discriminator, target, images)
                                          for label, images in (("refined", refined), ("unrefined", unrefined), ("oracle", oracle))},
            "git": records.git_state(outputs=args.out)}
