@@ -50,7 +50,8 @@ class RefinerNet(nn.Module):
       (MPIIGaze's normalised eyes are) needs per image.
     - `coord_input`: it also sees `coordinate_channels` (CoordConv, Liu et al. 2018). With reflection padding it
       cannot otherwise tell where in the crop a pixel is, so it must treat the skin above the eye (a brow's shadow) and
-      below it (a lit cheek) alike wherever the target's tones differ by position.
+      below it (a lit cheek) alike wherever the target's tones differ by position. Tried on the appearance gap, it
+      made the refined images easier to tell from the target, not harder (benchmark/presets/paper.toml).
     """
 
     def __init__(self, channels: int = 64, blocks: int = 4, rank_input: bool = False, coord_input: bool = False):
