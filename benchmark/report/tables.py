@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gazebench.core.errors import UserInputError
+from gazebench.core.settings import RUN
 from gazebench.harness import records as run_records
 from gazebench.metrics.accuracy import WITHIN_THRESHOLDS_DEG
 from gazebench.report.gaps import gap_frame, has_gaps
@@ -105,7 +106,7 @@ def _without_refiner_settings(oracles: pd.DataFrame) -> pd.DataFrame:
     one seed's oracle into a row per refiner setting, and the refiners that share it would each count it again."""
     if SETTINGS_RECORD not in oracles:
         return oracles
-    own = [s if not isinstance(s, dict) else {k: v for k, v in s.items() if k.split(".", 1)[0] in ("run", estimator)}
+    own = [s if not isinstance(s, dict) else {k: v for k, v in s.items() if k.split(".", 1)[0] in (RUN, estimator)}
            for s, estimator in zip(oracles[SETTINGS_RECORD], oracles["estimator"])]
     return oracles.assign(**{SETTINGS_RECORD: own})
 
