@@ -7,8 +7,9 @@
 # geometry does not), `shape` (the geometry changes, the look does not) and `combined`. Every run also trains
 # each estimator on the unrefined renders and on labelled renders of the gap's own style (the oracle, other
 # seeds than the test set's), so each cell reports the gap it closed (harness/gap.py).
-# Cost on 2 idle cores, cpu preset: a simgan cell with cnn,knn about 4.5 minutes, a training-free one about 1.5;
-# one standard cell with the CNN 10-20 minutes; the whole standard protocol is a cluster job (`--launcher slurm`).
+# Cost on 2 idle cores, cpu preset (bf16): a simgan_local cell with cnn,knn about 1.5 minutes (88-96 s), a
+# training-free one about 1.5; one standard cell with the CNN 10-20 minutes; the whole standard protocol is a cluster
+# job (`--launcher slurm`).
 set -euo pipefail
 if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
   echo "sweep.sh: the working tree has uncommitted changes; commit them first (runs record a clean commit)." >&2
