@@ -7,7 +7,7 @@
 # geometry does not), `shape` (the geometry changes, the look does not) and `combined`. Every run also trains
 # each estimator on the unrefined renders and on labelled renders of the gap's own style (the oracle, other
 # seeds than the test set's), so each cell reports the gap it closed (harness/gap.py).
-# Cost on 2 idle cores, cpu preset (bf16): a simgan_local cell with cnn,knn about 1.5 minutes (88-96 s), a
+# Cost on 2 idle cores, cpu preset (bf16): a simgan_local cell with cnn,knn about 3 minutes (157-168 s), a
 # training-free one about 1.5; one standard cell with the CNN 10-20 minutes; the whole standard protocol is a cluster
 # job (`--launcher slurm`).
 set -euo pipefail
