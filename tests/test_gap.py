@@ -106,7 +106,6 @@ def test_an_edited_preset_file_is_another_setting(tmp_path, monkeypatch):
     assert "simgan_local" not in preset_values(checkpointed) and "cnn" in preset_values(checkpointed)
 
 
-
 def test_an_option_added_later_leaves_the_settings_as_they_were_while_it_is_off(tmp_path, monkeypatch):
     # Runs recorded before `coord_input = false` entered the presets pool with runs after it in tables and sweeps;
     # turned on, it is another setting.
@@ -126,6 +125,7 @@ def test_an_option_added_later_leaves_the_settings_as_they_were_while_it_is_off(
     presets._load.cache_clear()
     assert settings_hash(config) != now[0]
     assert settings_record(config, "simgan_local", "cnn")["simgan_local.preset values"] != now[1]["simgan_local.preset values"]
+
 
 @pytest.mark.slow
 def test_a_stand_in_run_reports_the_oracle_and_the_gap_closed(tmp_path):
