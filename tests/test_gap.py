@@ -44,6 +44,16 @@ def test_the_gap_table_reads_the_unrefined_renders_drift_beside_the_refined():
     (row,) = gap_frame(pd.DataFrame(rows).assign(refiner="r"), ["refiner"]).to_dict("records")
     assert row["drift, oracle-read (deg)"] == pytest.approx(2.5)
     assert row["same, unrefined renders (deg)"] == pytest.approx(10.5)
+    assert "drift, two-look reader (deg)" not in row  # runs from before the two-look reader print what they did
+
+
+def test_the_gap_table_reads_the_two_look_drift_against_the_target_looks():
+    rows = [{"seed": seed, "gap_closed_pct": 50.0, "unrefined_error_deg": 20.0, "mean_angular_error_deg": 15.0,
+             "oracle_error_deg": 5.0, "two_look_read_refined_deg": 7.0 + seed, "two_look_read_unrefined_deg": 6.0,
+             "two_look_read_target_deg": 6.5 + seed, "gaze_drift_two_look_deg": 1.0 + seed} for seed in (0, 1)]
+    (row,) = gap_frame(pd.DataFrame(rows).assign(refiner="r"), ["refiner"]).to_dict("records")
+    assert row["drift, two-look reader (deg)"] == pytest.approx(1.5)
+    assert row["same, target's look (deg)"] == pytest.approx(1.0)
 
 
 def test_gap_styles_keep_the_labels_and_change_what_they_say():
@@ -147,6 +157,11 @@ def test_a_stand_in_run_reports_the_oracle_and_the_gap_closed(tmp_path):
     assert method["gaze_drift_oracle_read_deg"] == pytest.approx(method["oracle_read_refined_deg"] - oracle["mean_angular_error_deg"])
     assert method["oracle_read_unrefined_deg"] > oracle["mean_angular_error_deg"]  # the source's look misleads it
     assert 30.0 <= method["domain_accuracy_oracle_pct"] <= 70.0  # one domain against itself: near chance
+    # The two-look reader, trained on both looks, reads the target's look far better than the source-trained
+    # estimator does, and the drift it reads is its error on refined renders beyond the same renders unrefined.
+    assert method["gaze_drift_two_look_deg"] == pytest.approx(method["two_look_read_refined_deg"]
+                                                              - method["two_look_read_unrefined_deg"])
+    assert method["two_look_read_target_deg"] < method["unrefined_error_deg"]
     table = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "gaps"])
     assert table.exit_code == 0 and "| knn | histogram |" in table.output
     methods = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "methods"])

@@ -17,6 +17,12 @@ the target's look and keeps the gaze leaves it near 0; the realism stage's drift
 look, cannot tell a changed look from a changed gaze. The unrefined fit is shared with that probe where they are
 the same fit (harness/stages.fit_on_unrefined).
 
+Drift as a reader of both looks reads it: the estimator trained on half unrefined renders and half oracle images (the
+same budget) has learnt to read the gaze in the source's look and in the target's, so a look between the two misleads
+it less than it misleads the oracle. Its error on the refined held-out renders minus its error on the same renders
+unrefined is 0 for a refiner that changes nothing; its error on held-out target images beside it is what a refiner
+that took on the target's look exactly, and kept the gaze, would read at.
+
 The realism floor: the same held-out domain classifier as the realism stage, on oracle images against the test
 images (one domain: about 50%, what "indistinguishable" reads as at this size) and on unrefined images.
 """
@@ -26,6 +32,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
 import torch
 
 from gazebench.core.images import to_model_tensor
@@ -89,6 +96,7 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
                                                                  data.syn_hold_gaze).mean()) for images in (refined.hold, data.syn_hold))
             record.update({"oracle_read_refined_deg": read_refined, "oracle_read_unrefined_deg": read_unrefined,
                            "gaze_drift_oracle_read_deg": drift_as_read(read_refined, oracle_error)})
+            record.update(_two_look_drift(cfg, data, refined, name, settings, oracle_images, oracle_gaze, device, log))
         oracle_records.append({"kind": "oracle", "estimator": name, **common, "refiner": "(oracle)", "oracle": inputs.oracle.name,
                                "n_train": int(cfg.n_synthetic), **summarize_errors(errors), **bias_gain_corr(predicted, test_gaze),
                                "seconds": time.perf_counter() - t0})
@@ -101,6 +109,30 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
         for record in method_records:
             record.update(floor)
     return oracle_records
+
+
+def _two_look_drift(cfg: RunConfig, data: Data, refined: Refined, name: str, settings: dict, oracle_images: torch.Tensor,
+                    oracle_gaze: np.ndarray, device, log) -> dict[str, float]:
+    """Drift as estimator `name`, trained on both looks (the first half of the unrefined renders and of the oracle
+    images, n_synthetic in all), reads it: its error on the refined held-out renders beyond its error on the same
+    renders unrefined, and its error on held-out target images (the oracle's held-out part) for scale."""
+    half = cfg.n_synthetic // 2
+    images = torch.cat([data.syn_train[:half], oracle_images[: cfg.n_synthetic - half]])
+    gaze = np.concatenate([data.syn_gaze[:half], oracle_gaze[: cfg.n_synthetic - half]])
+    log(f"gap: training estimator {name} on both looks ({half} unrefined + {len(images) - half} oracle images)")
+    reader = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
+    reader.checkpoint_path = data.shared_checkpoint(f"two_look_{name}", reader, images, gaze, log)
+    reader.fit(images, gaze, device=device, progress=cfg.progress)
+    del images
+
+    def read(held: torch.Tensor, labels: np.ndarray) -> float:
+        return float(angular_errors(predict_checked(reader, held, device), labels).mean())
+
+    read_refined, read_unrefined = read(refined.hold, data.syn_hold_gaze), read(data.syn_hold, data.syn_hold_gaze)
+    target_hold = oracle_images[cfg.n_synthetic:]
+    return {"two_look_read_refined_deg": read_refined, "two_look_read_unrefined_deg": read_unrefined,
+            "two_look_read_target_deg": read(target_hold, oracle_gaze[cfg.n_synthetic:]) if len(target_hold) else float("nan"),
+            "gaze_drift_two_look_deg": read_refined - read_unrefined}
 
 
 def _realism_floor(cfg: RunConfig, data: Data, oracle_hold: torch.Tensor, device, log,

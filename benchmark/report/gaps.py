@@ -4,7 +4,8 @@ Each run with an oracle (harness/gap.py) records, per estimator, the error of th
 unrefined synthetic images, on the refined ones and on labelled images of the test domain (the oracle). The
 table gives their means over seeds and the mean of the per-seed gap closed (%), with a t interval over seeds:
 the share of the unrefined-to-oracle gap that refining closed, 100% being as good as the test domain's labels;
-and, where measured, the drift as the oracle-trained estimator reads it, of the refined and of the unrefined renders.
+and, where measured, the drift as the oracle-trained estimator reads it, of the refined and of the unrefined renders,
+and as a reader trained on both looks reads it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ ERROR_COLUMNS = {"unrefined (deg)": "unrefined_error_deg", "refined (deg)": "mea
 # source's look alone, the scale against which to read the refined figure.
 DRIFT_COLUMN = ("drift, oracle-read (deg)", "gaze_drift_oracle_read_deg")
 UNREFINED_DRIFT_LABEL = "same, unrefined renders (deg)"
+# Drift as a reader trained on both looks reads it (harness/gap.py): 0 for a refiner that changes nothing; beside it,
+# how much worse that reader reads held-out target images than unrefined renders, what a refiner that took on the
+# target's look exactly would read at.
+TWO_LOOK_DRIFT_COLUMN = ("drift, two-look reader (deg)", "gaze_drift_two_look_deg")
+TWO_LOOK_TARGET_LABEL = "same, target's look (deg)"
 
 
 def has_gaps(records: pd.DataFrame) -> bool:
@@ -41,6 +47,11 @@ def gap_frame(methods: pd.DataFrame, group_keys: list[str], level: float = 0.95)
             row[label] = float(part[column].astype(float).mean())
             unrefined = drift_as_read(part["oracle_read_unrefined_deg"].astype(float), part["oracle_error_deg"].astype(float))
             row[UNREFINED_DRIFT_LABEL] = float(unrefined.mean())
+        label, column = TWO_LOOK_DRIFT_COLUMN
+        if column in part and part[column].notna().any():
+            row[label] = float(part[column].astype(float).mean())
+            target = part["two_look_read_target_deg"].astype(float) - part["two_look_read_unrefined_deg"].astype(float)
+            row[TWO_LOOK_TARGET_LABEL] = float(target.mean())
         row["gap closed (%)"], row["CI low"], row["CI high"] = t_interval(part[GAP_COLUMN], level)
         rows.append(row)
     return pd.DataFrame(rows)
