@@ -2,10 +2,10 @@
 paper's schedule costs or buys on a known gap.
 
 `bench table --table paired` pairs every refiner with identity; an ablation pairs a refiner with itself under other
-settings. Each run of a gap records the gap it closed, its error, the oracle-read drift and the held-out classifier
-(benchmark/harness/gap.py); this prints, per variant and estimator, the base's and the variant's means over the
-seeds both have, and the variant minus the base per seed with a 95% t interval (resolved from three seeds on, as in
-the paired table).
+settings. Each run of a gap records the gap it closed, its error, the drift (as the oracle and, since ab7cc22, as a
+reader of both looks read it) and the held-out classifier (benchmark/harness/gap.py); this prints, per variant and
+estimator, the base's and the variant's means over the seeds both have, and the variant minus the base per seed with a
+95% t interval (resolved from three seeds on, as in the paired table).
 
     python results/controlled/ablation.py [--refiner simgan_local] BASE VARIANT [VARIANT ...]
 
@@ -25,7 +25,8 @@ from gazebench.report.intervals import resolved, t_interval
 from gazebench.report.tables import Table, to_markdown
 
 COMPARED = {"gap closed (%)": "gap_closed_pct", "error (deg)": "mean_angular_error_deg",
-            "drift, oracle-read (deg)": "gaze_drift_oracle_read_deg", "classifier vs target (%)": "domain_accuracy_pct"}
+            "drift, oracle-read (deg)": "gaze_drift_oracle_read_deg", "drift, two-look reader (deg)": "gaze_drift_two_look_deg",
+            "classifier vs target (%)": "domain_accuracy_pct"}
 PER_RUN = {"domain_accuracy_pct"}  # one value per run, copied into each estimator's record: listed once, as "run"
 
 
@@ -54,7 +55,8 @@ def ablation_frame(base: pd.DataFrame, variants: dict[str, pd.DataFrame]) -> pd.
         per_run = pairs.drop_duplicates("seed").assign(estimator="run")
         for estimator, part in pd.concat([pairs, per_run]).groupby("estimator", sort=True):
             for label, column in COMPARED.items():
-                if column not in part or part[column].isna().all() or (column in PER_RUN) != (estimator == "run"):
+                both = column in part and f"{column} base" in part  # runs from before a measurement lack it
+                if not both or part[column].isna().all() or (column in PER_RUN) != (estimator == "run"):
                     continue
                 diffs = part[column].astype(float) - part[f"{column} base"].astype(float)
                 mean, low, high = t_interval(diffs)
