@@ -18,8 +18,8 @@ from gazebench.data import open_source
 from gazebench.estimators.registry import create_estimator
 from gazebench.harness import records
 from gazebench.harness.config import NO_ORACLE, RunConfig, auto_oracle, preset_values, settings_hash, settings_record
-from gazebench.harness.gap import gap_closed_pct
-from gazebench.harness.stages import Data, fit_on_unrefined
+from gazebench.harness.gap import gap_closed_pct, two_look_drift
+from gazebench.harness.stages import Data, Refined, fit_on_unrefined
 from gazebench.report.gaps import gap_frame
 
 REPO = Path(__file__).resolve().parents[1]
@@ -191,6 +191,25 @@ def test_an_unrefined_fit_is_made_once_per_estimator_settings_and_size():
     assert fit_on_unrefined(cfg, shared, "knn", 120, "cpu", said.append) is first and len(said) == 1
     assert fit_on_unrefined(cfg, shared, "knn", 100, "cpu", said.append) is not first
     assert fit_on_unrefined(cfg, shared, "knn", 120, "cpu", said.append, n_neighbors=3) is not first and len(said) == 3
+
+
+def test_the_two_look_reader_reads_no_drift_where_nothing_changed_and_drift_where_the_gaze_did():
+    source = open_source("sim?n=900&seed=1").read(np.arange(900))
+    target = open_source("sim?style=appearance&n=900&seed=2").read(np.arange(900))
+    syn, oracle = to_model_tensor(source.images), to_model_tensor(target.images)
+    data = Data(syn_train=syn[:600], syn_hold=syn[600:], syn_gaze=source.gaze[:600], syn_hold_gaze=source.gaze[600:],
+                test=None, test_images=syn[:0], test_people=np.zeros(0), calibration=None, pool_people=np.zeros(0))
+    cfg, said = RunConfig(preset="cpu", n_synthetic=600, progress=False), []
+
+    def drift(refined_hold: torch.Tensor) -> dict:
+        return two_look_drift(cfg, data, Refined(None, syn[:600], refined_hold, 0.0), "knn", {}, oracle, target.gaze,
+                              "cpu", said.append)
+
+    unchanged = drift(syn[600:])
+    assert unchanged["gaze_drift_two_look_deg"] == 0.0 and "300 unrefined + 300 oracle" in said[0]
+    assert unchanged["two_look_read_target_deg"] > 0  # read on the oracle's held-out images
+    mirrored = drift(syn[600:].flip(-1))  # every gaze turned to the other side: a refiner that moved it
+    assert mirrored["gaze_drift_two_look_deg"] > 2.0  # kNN on 600 images reads the gaze to 11.6 deg, mirrored to 14.8
 
 
 def test_gap_frame_pairs_seeds_and_gives_an_interval():

@@ -96,7 +96,7 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
                                                                  data.syn_hold_gaze).mean()) for images in (refined.hold, data.syn_hold))
             record.update({"oracle_read_refined_deg": read_refined, "oracle_read_unrefined_deg": read_unrefined,
                            "gaze_drift_oracle_read_deg": drift_as_read(read_refined, oracle_error)})
-            record.update(_two_look_drift(cfg, data, refined, name, settings, oracle_images, oracle_gaze, device, log))
+            record.update(two_look_drift(cfg, data, refined, name, settings, oracle_images, oracle_gaze, device, log))
         oracle_records.append({"kind": "oracle", "estimator": name, **common, "refiner": "(oracle)", "oracle": inputs.oracle.name,
                                "n_train": int(cfg.n_synthetic), **summarize_errors(errors), **bias_gain_corr(predicted, test_gaze),
                                "seconds": time.perf_counter() - t0})
@@ -111,7 +111,7 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
     return oracle_records
 
 
-def _two_look_drift(cfg: RunConfig, data: Data, refined: Refined, name: str, settings: dict, oracle_images: torch.Tensor,
+def two_look_drift(cfg: RunConfig, data: Data, refined: Refined, name: str, settings: dict, oracle_images: torch.Tensor,
                     oracle_gaze: np.ndarray, device, log) -> dict[str, float]:
     """Drift as estimator `name`, trained on both looks (the first half of the unrefined renders and of the oracle
     images, n_synthetic in all), reads it: its error on the refined held-out renders beyond its error on the same
