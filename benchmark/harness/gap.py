@@ -53,6 +53,12 @@ def drift_as_read(read_deg, oracle_error_deg):
     return read_deg - oracle_error_deg
 
 
+def beyond_unrefined(read_deg, read_unrefined_deg):
+    """The two-look reader's error on some held-out images (floats or record columns) beyond its error on the unrefined
+    renders: of the refined renders it is the drift it reads, of target images what the target's look alone reads as."""
+    return read_deg - read_unrefined_deg
+
+
 def gap_closed_pct(unrefined: float, refined: float, oracle: float) -> float:
     """Share of the unrefined-to-oracle error gap that refining closed, in %; NaN when there is no gap to close."""
     gap = unrefined - oracle
@@ -132,7 +138,7 @@ def two_look_drift(cfg: RunConfig, data: Data, refined: Refined, name: str, sett
     target_hold = oracle_images[cfg.n_synthetic:]
     return {"two_look_read_refined_deg": read_refined, "two_look_read_unrefined_deg": read_unrefined,
             "two_look_read_target_deg": read(target_hold, oracle_gaze[cfg.n_synthetic:]) if len(target_hold) else float("nan"),
-            "gaze_drift_two_look_deg": read_refined - read_unrefined}
+            "gaze_drift_two_look_deg": beyond_unrefined(read_refined, read_unrefined)}
 
 
 def _realism_floor(cfg: RunConfig, data: Data, oracle_hold: torch.Tensor, device, log,

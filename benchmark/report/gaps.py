@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gazebench.harness.gap import drift_as_read
+from gazebench.harness.gap import beyond_unrefined, drift_as_read
 from gazebench.report.intervals import t_interval
 
 GAP_COLUMN = "gap_closed_pct"
@@ -50,7 +50,7 @@ def gap_frame(methods: pd.DataFrame, group_keys: list[str], level: float = 0.95)
         label, column = TWO_LOOK_DRIFT_COLUMN
         if column in part and part[column].notna().any():
             row[label] = float(part[column].astype(float).mean())
-            target = part["two_look_read_target_deg"].astype(float) - part["two_look_read_unrefined_deg"].astype(float)
+            target = beyond_unrefined(part["two_look_read_target_deg"].astype(float), part["two_look_read_unrefined_deg"].astype(float))
             row[TWO_LOOK_TARGET_LABEL] = float(target.mean())
         row["gap closed (%)"], row["CI low"], row["CI high"] = t_interval(part[GAP_COLUMN], level)
         rows.append(row)
