@@ -53,6 +53,11 @@ def drift_as_read(read_deg, oracle_error_deg):
     return read_deg - oracle_error_deg
 
 
+def mean_error(estimator, images: torch.Tensor, gaze: np.ndarray, device) -> float:
+    """Mean angular error (deg) of a fitted estimator on labelled images."""
+    return float(angular_errors(predict_checked(estimator, images, device), gaze).mean())
+
+
 def beyond_unrefined(read_deg, read_unrefined_deg):
     """The two-look reader's error on some held-out images (floats or record columns) beyond its error on the unrefined
     renders: of the refined renders it is the drift it reads, of target images what the target's look alone reads as."""
@@ -83,7 +88,7 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
             unrefined_error = record["mean_angular_error_deg"]
         else:
             unrefined = fit_on_unrefined(cfg, data, name, len(data.syn_train), device, log, **settings)
-            unrefined_error = float(angular_errors(predict_checked(unrefined, data.test_images, device), test_gaze).mean())
+            unrefined_error = mean_error(unrefined, data.test_images, test_gaze, device)
         log(f"gap: training estimator {name} on {cfg.n_synthetic} oracle images")
         oracle_estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
         train_images, train_gaze = oracle_images[: cfg.n_synthetic], oracle_gaze[: cfg.n_synthetic]
@@ -98,8 +103,8 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
             # Drift read by an estimator of the target's look: on an appearance gap a refiner that keeps the gaze
             # and takes on the target's look leaves this at the oracle's own error (the realism probe, trained on
             # the source's look, misreads any image that changed its look, whatever its gaze).
-            read_refined, read_unrefined = (float(angular_errors(predict_checked(oracle_estimator, images, device),
-                                                                 data.syn_hold_gaze).mean()) for images in (refined.hold, data.syn_hold))
+            read_refined, read_unrefined = (mean_error(oracle_estimator, images, data.syn_hold_gaze, device)
+                                            for images in (refined.hold, data.syn_hold))
             record.update({"oracle_read_refined_deg": read_refined, "oracle_read_unrefined_deg": read_unrefined,
                            "gaze_drift_oracle_read_deg": drift_as_read(read_refined, oracle_error)})
             record.update(two_look_drift(cfg, data, refined, name, settings, oracle_images, oracle_gaze, device, log))
@@ -130,14 +135,11 @@ def two_look_drift(cfg: RunConfig, data: Data, refined: Refined, name: str, sett
     reader.checkpoint_path = data.shared_checkpoint(f"two_look_{name}", reader, images, gaze, log)
     reader.fit(images, gaze, device=device, progress=cfg.progress)
     del images
-
-    def read(held: torch.Tensor, labels: np.ndarray) -> float:
-        return float(angular_errors(predict_checked(reader, held, device), labels).mean())
-
-    read_refined, read_unrefined = read(refined.hold, data.syn_hold_gaze), read(data.syn_hold, data.syn_hold_gaze)
+    read_refined, read_unrefined = (mean_error(reader, held, data.syn_hold_gaze, device) for held in (refined.hold, data.syn_hold))
     target_hold = oracle_images[cfg.n_synthetic:]
+    read_target = mean_error(reader, target_hold, oracle_gaze[cfg.n_synthetic:], device) if len(target_hold) else float("nan")
     return {"two_look_read_refined_deg": read_refined, "two_look_read_unrefined_deg": read_unrefined,
-            "two_look_read_target_deg": read(target_hold, oracle_gaze[cfg.n_synthetic:]) if len(target_hold) else float("nan"),
+            "two_look_read_target_deg": read_target,
             "gaze_drift_two_look_deg": beyond_unrefined(read_refined, read_unrefined)}
 
 
