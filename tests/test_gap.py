@@ -18,7 +18,7 @@ from gazebench.data import open_source
 from gazebench.estimators.registry import create_estimator
 from gazebench.harness import records
 from gazebench.harness.config import NO_ORACLE, RunConfig, auto_oracle, preset_values, settings_hash, settings_record
-from gazebench.harness.gap import gap_closed_pct, two_look_drift
+from gazebench.harness.gap import drift_channels, gap_closed_pct, two_look_drift
 from gazebench.harness.stages import Data, Refined, fit_on_unrefined
 from gazebench.report.gaps import gap_frame
 
@@ -208,8 +208,30 @@ def test_the_two_look_reader_reads_no_drift_where_nothing_changed_and_drift_wher
     unchanged = drift(syn[600:])
     assert unchanged["gaze_drift_two_look_deg"] == 0.0 and "300 unrefined + 300 oracle" in said[0]
     assert unchanged["two_look_read_target_deg"] > 0  # read on the oracle's held-out images
+    assert unchanged["two_look_shift_deg"] == pytest.approx(0.0, abs=1e-6)
+    assert unchanged["two_look_refined_yaw_gain"] == unchanged["two_look_unrefined_yaw_gain"]
     mirrored = drift(syn[600:].flip(-1))  # every gaze turned to the other side: a refiner that moved it
     assert mirrored["gaze_drift_two_look_deg"] > 2.0  # kNN on 600 images reads the gaze to 11.6 deg, mirrored to 14.8
+    # Mirroring turns yaw around: the reader's yaw gain changes sign (0.15 -> -0.16) and each render's reading moves (7.8).
+    assert mirrored["two_look_refined_yaw_gain"] < 0 < mirrored["two_look_unrefined_yaw_gain"]
+    assert mirrored["two_look_shift_deg"] > 2.0
+
+
+def test_drift_channels_tell_a_moved_gaze_from_a_reader_that_falls_back_on_the_mean():
+    rng = np.random.default_rng(0)
+    gaze = np.radians(rng.uniform(-20, 20, size=(400, 2)))
+    read = gaze + np.radians(rng.normal(0, 2, size=gaze.shape))  # a reader of the unrefined renders, 2 deg of noise
+    moved = drift_channels(read + np.radians([3.0, 0.0]), read, gaze)  # every gaze moved 3 deg in pitch
+    assert moved["two_look_refined_pitch_bias_deg"] - moved["two_look_unrefined_pitch_bias_deg"] == pytest.approx(3.0)
+    assert moved["two_look_refined_pitch_gain"] == pytest.approx(moved["two_look_unrefined_pitch_gain"])
+    assert moved["two_look_shift_deg"] == pytest.approx(3.0, abs=0.05)
+    mean = read.mean(0)
+    unsure = drift_channels(mean + 0.5 * (read - mean), read, gaze)  # readings halfway back to the mean gaze
+    for angle in ("pitch", "yaw"):
+        assert unsure[f"two_look_refined_{angle}_gain"] == pytest.approx(0.5 * unsure[f"two_look_unrefined_{angle}_gain"])
+        assert unsure[f"two_look_refined_{angle}_bias_deg"] == pytest.approx(unsure[f"two_look_unrefined_{angle}_bias_deg"],
+                                                                              abs=1e-9)
+    assert drift_channels(read, read, gaze)["two_look_shift_deg"] == pytest.approx(0.0, abs=1e-6)
 
 
 def test_gap_frame_pairs_seeds_and_gives_an_interval():

@@ -30,7 +30,7 @@ from gazebench.harness.run import RunConfig
 CPU = torch.device("cpu")
 TINY_CNN = dict(GazeCNN.TINY_SETTINGS, epochs=3)
 # Every number a run measures; what it took (seconds, memory) and where it ran are left out of the comparison.
-NOT_MEASURED = ("seconds", "refiner_seconds", "run_seconds", "peak_rss_mb")
+NOT_MEASURED = ("seconds", "refiner_seconds", "run_seconds", "stage_seconds", "peak_rss_mb")
 
 
 class Killed(Exception):

@@ -5,6 +5,7 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 
 from gazebench.cli.main import cli
@@ -64,6 +65,7 @@ def test_run_writes_every_file_and_prints_its_folder_last(finished_run):
     assert config["data"]["test_held_out_of_real"] and config["data"]["n_test"] == 50
     assert config["data"]["n_calibration_pool"] == 50
     assert config["versions"]["torch"] and "commit" in config["git"]
+    assert config["cpu"]["model"] and config["cpu"]["torch_capability"] == torch.backends.cpu.get_cpu_capability()
     methods = {r["estimator"]: r for r in metric_records if r["kind"] == "method"}
     references = {r["estimator"] for r in metric_records if r["kind"] == "reference"}
     assert set(methods) == {"knn", "rf"} and references == {"mean_gaze", "real_label_ceiling"}
@@ -73,6 +75,10 @@ def test_run_writes_every_file_and_prints_its_folder_last(finished_run):
     assert {"pitch_bias_deg", "yaw_gain", "pitch_corr"} <= set(knn)
     assert set(knn["within_deg"]) == {"3", "5", "7", "10", "15"}
     assert knn["seconds"] > 0
+    # Where the time went, stage by stage; the stages a run of this kind has, each measured.
+    assert set(knn["stage_seconds"]) == {"inputs", "refine", "estimate", "references", "realism", "views"}
+    assert all(seconds >= 0 for seconds in knn["stage_seconds"].values())
+    assert sum(knn["stage_seconds"].values()) <= knn["run_seconds"]
     # The data are learnable (brightness follows gaze): both estimators beat predicting the mean gaze.
     mean_gaze = next(r for r in metric_records if r["estimator"] == "mean_gaze")["mean_angular_error_deg"]
     assert methods["knn"]["mean_angular_error_deg"] < mean_gaze and methods["rf"]["mean_angular_error_deg"] < mean_gaze

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import platform
 import random
 
 import numpy as np
@@ -30,6 +31,23 @@ def cpu_bf16_native() -> bool:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
         return False
+
+
+def cpu_identity() -> dict[str, object]:
+    """The CPU's model, its vector instruction sets and the level torch's kernels dispatch to: trained numbers
+    reproduce to the last digit on one kind of CPU, and differ in their last bits (then, through training, by more)
+    on another."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    vector_sets = sorted(flag for flag in fields.get("flags", "").split() if flag.startswith(("avx", "amx", "fma")))
+    return {"model": fields.get("model name", platform.processor() or platform.machine()), "vector_sets": vector_sets,
+            "torch_capability": torch.backends.cpu.get_cpu_capability()}
 
 
 def bf16(device: torch.device, cpu_bf16: bool = False) -> bool:

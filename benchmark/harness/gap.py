@@ -135,12 +135,30 @@ def two_look_drift(cfg: RunConfig, data: Data, refined: Refined, name: str, sett
     reader.checkpoint_path = data.shared_checkpoint(f"two_look_{name}", reader, images, gaze, log)
     reader.fit(images, gaze, device=device, progress=cfg.progress)
     del images
-    read_refined, read_unrefined = (mean_error(reader, held, data.syn_hold_gaze, device) for held in (refined.hold, data.syn_hold))
+    read_refined, read_unrefined = (predict_checked(reader, held, device) for held in (refined.hold, data.syn_hold))
+    error_refined, error_unrefined = (float(angular_errors(read, data.syn_hold_gaze).mean())
+                                      for read in (read_refined, read_unrefined))
     target_hold = oracle_images[cfg.n_synthetic:]
     read_target = mean_error(reader, target_hold, oracle_gaze[cfg.n_synthetic:], device) if len(target_hold) else float("nan")
-    return {"two_look_read_refined_deg": read_refined, "two_look_read_unrefined_deg": read_unrefined,
+    return {"two_look_read_refined_deg": error_refined, "two_look_read_unrefined_deg": error_unrefined,
             "two_look_read_target_deg": read_target,
-            "gaze_drift_two_look_deg": beyond_unrefined(read_refined, read_unrefined)}
+            "gaze_drift_two_look_deg": beyond_unrefined(error_refined, error_unrefined),
+            **drift_channels(read_refined, read_unrefined, data.syn_hold_gaze)}
+
+
+def drift_channels(read_refined: np.ndarray, read_unrefined: np.ndarray, gaze: np.ndarray) -> dict[str, float]:
+    """How one reader's readings of the same renders, refined and unrefined, differ, per angle: bias (deg) and gain
+    against the labels of each, and the mean angle between the two readings of each render. A gaze the refiner moved
+    the same way in every render (an iris shifted, a lid lowered) shows as a bias change at an unchanged gain; a look
+    the reader cannot read shrinks the gain towards 0 (its readings fall back on the mean gaze); both leave the
+    per-render shift above 0, which is exactly 0 where the refiner changed nothing."""
+    out = {}
+    for look, read in (("refined", read_refined), ("unrefined", read_unrefined)):
+        channels = bias_gain_corr(read, gaze)
+        out.update({f"two_look_{look}_{angle}_{what}": channels[f"{angle}_{what}"]
+                    for angle in ("pitch", "yaw") for what in ("bias_deg", "gain")})
+    out["two_look_shift_deg"] = float(angular_errors(read_refined, read_unrefined).mean())
+    return out
 
 
 def _realism_floor(cfg: RunConfig, data: Data, oracle_hold: torch.Tensor, device, log,

@@ -14,13 +14,14 @@ import platform
 import resource
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from gazebench.core.device import cpu_bf16_native, resolve_device, seed_everything
+from gazebench.core.device import cpu_bf16_native, cpu_identity, resolve_device, seed_everything
 from gazebench.core.errors import Preempted
 from gazebench.harness import records
 from gazebench.harness.config import (  # noqa: F401 - re-exported: the CLI, sweep, tests and scripts import them here
@@ -78,6 +79,7 @@ def _config_record(cfg: RunConfig, inputs: Inputs, device: torch.device, request
         "device": str(device),
         "cuda_device": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
         "torch_threads": torch.get_num_threads(),
+        "cpu": cpu_identity(),
         "cpu_bf16_native": cpu_bf16_native(),  # whether a component's cpu_bf16 setting ran in bf16 here
         "versions": _versions(),
         "git": records.git_state(outputs=Path(cfg.out)),
@@ -118,6 +120,16 @@ def run_benchmark(config: RunConfig, *, log: Callable[[str], None] = print, resu
     return run_dir
 
 
+@contextmanager
+def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    """Adds the stage's wall seconds to `seconds`, so a record says where a run's time went."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - start
+
+
 def _run(cfg: RunConfig, inputs: Inputs, device: torch.device, run_dir: Path, started: float, log, *,
          synthetic_setting: str, digest: str, settings: Callable[[str | None], dict[str, Any]], request: RunConfig,
          resume: bool) -> None:
@@ -126,10 +138,13 @@ def _run(cfg: RunConfig, inputs: Inputs, device: torch.device, run_dir: Path, st
     config_record = {**_config_record(cfg, inputs, device, request), "settings_hash": digest}
     records.write_json(run_dir / records.CONFIG_FILE, config_record)
     seed_everything(cfg.seed)
-    data = stage_inputs(cfg, inputs, log)
+    seconds: dict[str, float] = {}
+    with _timed(seconds, "inputs"):
+        data = stage_inputs(cfg, inputs, log)
     data.checkpoint_dir = run_dir / records.CHECKPOINTS_DIR
     data.shared_dir = Path(cfg.shared_fits) if cfg.shared_fits else None
-    refined = stage_refine(cfg, inputs, data, device, run_dir, config_record, log, resume=resume)
+    with _timed(seconds, "refine"):
+        refined = stage_refine(cfg, inputs, data, device, run_dir, config_record, log, resume=resume)
     common = {
         "refiner": refined.refiner.name, "refiner_checkpoint": cfg.refiner_checkpoint,
         "synthetic": inputs.synthetic.name, "real": inputs.real.name, "real_is_stand_in": bool(inputs.real.is_stand_in),
@@ -138,24 +153,34 @@ def _run(cfg: RunConfig, inputs: Inputs, device: torch.device, run_dir: Path, st
         "n_test": int(len(data.test_images)), "seed": cfg.seed, "preset": cfg.preset, "device": str(device),
         "settings_hash": digest, **config_record["git"],  # commit and dirty flag in every record, as in config.json
     }
-    method_records, errors_by_label, predictions = stage_estimate(cfg, inputs, data, refined, device, run_dir, common, log)
+    with _timed(seconds, "estimate"):
+        method_records, errors_by_label, predictions = stage_estimate(cfg, inputs, data, refined, device, run_dir,
+                                                                      common, log)
     reference_records = []
     if cfg.references:
-        reference_records, errors_by_label["reference: mean gaze"] = stage_references(cfg, inputs, data, common, log)
+        with _timed(seconds, "references"):
+            reference_records, errors_by_label["reference: mean gaze"] = stage_references(cfg, inputs, data, common,
+                                                                                          log)
     if cfg.realism:
-        realism = stage_realism(cfg, data, refined, device, log)
+        with _timed(seconds, "realism"):
+            realism = stage_realism(cfg, data, refined, device, log)
         for record in method_records:
             record.update(realism)
-    oracle_records = stage_gap(cfg, inputs, data, refined, method_records, common, device, log) if inputs.oracle else []
-    stage_views(run_dir, data, refined, errors_by_label, predictions)
+    oracle_records = []
+    if inputs.oracle:
+        with _timed(seconds, "gap"):
+            oracle_records = stage_gap(cfg, inputs, data, refined, method_records, common, device, log)
+    with _timed(seconds, "views"):
+        stage_views(run_dir, data, refined, errors_by_label, predictions)
 
     total = time.perf_counter() - started
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
     for record in method_records + reference_records + oracle_records:
         record["settings"] = settings(record["estimator"] if record["kind"] != "reference" else None)
         record["run_seconds"] = total
+        record["stage_seconds"] = {stage: round(value, 2) for stage, value in seconds.items()}
         record["peak_rss_mb"] = peak_rss_mb  # the process's peak: one run per process under bench run and bench sweep
     records.write_json(run_dir / records.METRICS_FILE, method_records + reference_records + oracle_records)
     records.mark_done(run_dir)
     shutil.rmtree(data.checkpoint_dir, ignore_errors=True)  # they only serve resuming an unfinished run
-    log(f"finished in {total:.0f} s")
+    log(f"finished in {total:.0f} s (" + ", ".join(f"{stage} {value:.0f}" for stage, value in seconds.items()) + ")")
