@@ -148,3 +148,35 @@ def test_the_refiners_of_one_seed_share_the_unrefined_and_oracle_cnn_fits(tmp_pa
         return method["unrefined_error_deg"], method["oracle_error_deg"]
 
     assert errors(tmp_path / "sweep") == errors(tmp_path / "alone")  # bit-identical on the CPU
+
+
+@pytest.mark.slow
+def test_a_cell_of_other_estimators_takes_up_the_refiner_a_cell_of_the_same_inputs_trained(tmp_path):
+    """A refiner that learns weights is kept in OUT/shared_fits once trained: a later cell of the same refiner settings,
+    seed and images (here: the same sweep again with another estimator) takes it up instead of training it again, and
+    its estimator reads the same errors as a run that trains its own refiner."""
+    tiny = ["--refiner", "simgan_local", "--n-synthetic", "300", "--no-realism", "--no-references", "--no-calibration",
+            *[arg for key, value in (("pretrain_refiner_steps", 2), ("pretrain_discriminator_steps", 1),
+                                     ("adversarial_steps", 3)) for arg in ("--set", f"simgan_local.{key}={value}")]]
+    for estimator in ("knn", "rf"):
+        result = CliRunner().invoke(cli, ["sweep", *tiny, "--estimator", estimator, "--seeds", "0", "--workers", "1",
+                                          "--out", str(tmp_path / "sweep")])
+        assert result.exit_code == 0, result.output
+    (shared,) = (tmp_path / "sweep" / sweep.SHARED_FITS_DIR).glob("refiner_simgan_local_*")
+    taken_up = {}
+    for run_dir in records.find_run_dirs(tmp_path / "sweep"):
+        config, metric_records = records.read_run(run_dir)
+        taken_up[config["run"]["estimators"][0]] = config["refiner"].get("taken_up_from")
+        assert (run_dir / "refiner" / "checkpoint.pt").is_file()
+    assert taken_up == {"knn": None, "rf": str(shared)}
+    # A sweep of its own (cells train at the sweep's thread count, which the refiner's numbers depend on) trains it.
+    alone = CliRunner().invoke(cli, ["sweep", *tiny, "--estimator", "rf", "--seeds", "0", "--workers", "1",
+                                     "--out", str(tmp_path / "alone")])
+    assert alone.exit_code == 0, alone.output
+    assert list((tmp_path / "alone" / sweep.SHARED_FITS_DIR).glob("refiner_*/checkpoint.pt"))  # trained there
+
+    def rf_error(folder):
+        (run_dir,) = [d for d in records.find_run_dirs(folder) if records.read_run(d)[0]["run"]["estimators"] == ["rf"]]
+        return next(r for r in records.read_run(run_dir)[1] if r["kind"] == "method")["mean_angular_error_deg"]
+
+    assert rf_error(tmp_path / "sweep") == rf_error(tmp_path / "alone")  # bit-identical on the CPU

@@ -25,6 +25,9 @@ CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 DONE_MARKER = "done"
 CHECKPOINTS_DIR = "estimator_checkpoints"  # epoch checkpoints of a run's CNN fits; removed once the run is done
+# A sweep's fits that do not depend on the refiner (unrefined and oracle estimator fits) or on the estimators (a trained
+# refiner), kept for the other cells of the same inputs: never a run, however many config.json files it holds.
+SHARED_FITS_DIR = "shared_fits"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SWEEP_MANIFEST = "sweep.json"  # a sweep's cells and jobs, for --status and resuming (harness/sweep.py)
 
@@ -143,7 +146,8 @@ def find_run_dirs(runs_dir: Path) -> list[Path]:
     runs_dir = Path(runs_dir)
     if not runs_dir.is_dir():
         raise UserInputError(f"Runs folder {runs_dir} does not exist; expected a folder written by 'bench run --out'.")
-    found = sorted({p.parent for name in (CONFIG_FILE, METRICS_FILE) for p in runs_dir.rglob(name)})
+    found = sorted({p.parent for name in (CONFIG_FILE, METRICS_FILE) for p in runs_dir.rglob(name)
+                    if SHARED_FITS_DIR not in p.relative_to(runs_dir).parts})
     runs: list[Path] = []
     for candidate in found:  # sorted, so a run folder comes before what it holds (e.g. its refiner checkpoint)
         if not any(candidate.is_relative_to(run) for run in runs):

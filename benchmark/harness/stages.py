@@ -5,6 +5,7 @@ synthetic labels, predict the test set and the calibration pool) -> references -
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gazebench.core.atomic import copy_folder_atomic
 from gazebench.core.grids import save_comparison_grid
 from gazebench.core.images import to_model_tensor, to_uint8
+from gazebench.core.registry import class_path
 from gazebench.data import EyeData
 from gazebench.estimators.epochs import training_identity
 from gazebench.estimators.registry import check_predictions, create_estimator
@@ -29,6 +32,7 @@ from gazebench.metrics.calibration import calibrated_errors
 from gazebench.metrics.realism import domain_classifier_accuracy, frechet_distance, gaze_drift_deg
 from gazebench.metrics.references import mean_gaze_reference, real_label_ceiling
 from gazebench.refiners.base import check_refined
+from gazebench.refiners.registry import load_refiner
 
 PROBE_ESTIMATOR = "cnn"  # realism metrics read this estimator's features and predictions
 
@@ -64,6 +68,17 @@ class Data:
         if path.is_file():
             log(f"{label}: taking up the fit another run of the same inputs saved in {path}")
         return path
+
+    def shared_refiner_dir(self, refiner, seed: int, real: torch.Tensor, device) -> Path | None:
+        """Where a trained refiner is kept for other runs of the same inputs (refiner settings, seed, device, synthetic
+        and real images), as a finished checkpoint folder; None where the run keeps no shared fits or its refiner
+        fits in seconds (a statistic of the real images, not weights)."""
+        if self.shared_dir is None or not refiner.learns_weights:
+            return None
+        no_labels = np.zeros((0, 2), np.float32)
+        settings = {"refiner": class_path(type(refiner)), "config": refiner.config, "device": str(device),
+                    "real": training_identity({}, seed, real, no_labels)}
+        return self.shared_dir / f"refiner_{refiner.name}_{training_identity(settings, seed, self.syn_train, no_labels)}"
 
 
 def predict_checked(estimator, images: torch.Tensor, device) -> np.ndarray:
@@ -162,15 +177,27 @@ def stage_refine(cfg: RunConfig, inputs: Inputs, data: Data, device, run_dir: Pa
     continues the training checkpointed in the run folder (all of it done: no step left to train)."""
     refiner, seconds = inputs.refiner, 0.0
     if refiner.needs_real_images and not cfg.refiner_checkpoint:
-        log(f"fitting refiner {refiner.name} on {len(data.syn_train)} synthetic + {len(inputs.real_images)} unlabelled real images")
-        t0 = time.perf_counter()
-        # Like `bench refine`: the folder records the real images, so a later --refiner-checkpoint run/.../refiner
-        # refuses to test on them.
-        fit_refiner(refiner, data.syn_train, inputs.real_images, device=device, out_dir=run_dir / "refiner",
-                    synthetic_spec=cfg.synthetic, real_spec=cfg.real, resume=resume, progress=cfg.progress)
-        seconds = time.perf_counter() - t0
-        if refiner.resumed_at_step is not None:
-            log(f"refiner {refiner.name}: continued from its checkpoint at step {refiner.resumed_at_step}")
+        refiner_dir = run_dir / "refiner"
+        shared = data.shared_refiner_dir(refiner, cfg.seed, inputs.real_images, device)
+        if shared is not None and shared.is_dir():
+            # Trained by another run of the same inputs (a sweep's cell of other estimators): the same weights, so the
+            # same refined images, to the last bit on the CPU, as training it again.
+            log(f"refiner {refiner.name}: taking up the refiner another run of the same inputs trained, in {shared}")
+            shutil.copytree(shared, refiner_dir, dirs_exist_ok=True)
+            refiner = load_refiner(refiner_dir)
+            config_record["refiner"]["taken_up_from"] = str(shared)
+        else:
+            log(f"fitting refiner {refiner.name} on {len(data.syn_train)} synthetic + {len(inputs.real_images)} unlabelled real images")
+            t0 = time.perf_counter()
+            # Like `bench refine`: the folder records the real images, so a later --refiner-checkpoint run/.../refiner
+            # refuses to test on them.
+            fit_refiner(refiner, data.syn_train, inputs.real_images, device=device, out_dir=refiner_dir,
+                        synthetic_spec=cfg.synthetic, real_spec=cfg.real, resume=resume, progress=cfg.progress)
+            seconds = time.perf_counter() - t0
+            if refiner.resumed_at_step is not None:
+                log(f"refiner {refiner.name}: continued from its checkpoint at step {refiner.resumed_at_step}")
+            if shared is not None:
+                copy_folder_atomic(refiner_dir, shared)
         config_record["refiner"]["config"] = refiner.config  # now with what fitting chose
         records.write_json(run_dir / records.CONFIG_FILE, config_record)
     train = check_refined(refiner, data.syn_train, refiner.refine(data.syn_train, device=device))

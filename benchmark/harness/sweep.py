@@ -38,7 +38,7 @@ MANIFEST = records.SWEEP_MANIFEST
 FAILED_DIR = "failed"
 LOGS_DIR = "logs"
 SLURM_DIR = "slurm"
-SHARED_FITS_DIR = "shared_fits"  # RunConfig.shared_fits of every cell: the unrefined and oracle CNN fits, trained once per seed
+SHARED_FITS_DIR = records.SHARED_FITS_DIR  # RunConfig.shared_fits of every cell: fits trained once per seed and inputs
 LAUNCHERS = ("local", "slurm")
 #: The preset section that gives the peak memory of one cell (`cell_memory_gb`, measured, in gazebench/presets/).
 SWEEP_SECTION = "sweep"
