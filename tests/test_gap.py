@@ -18,7 +18,7 @@ from gazebench.data import open_source
 from gazebench.estimators.registry import create_estimator
 from gazebench.harness import records
 from gazebench.harness.config import NO_ORACLE, RunConfig, auto_oracle, preset_values, settings_hash, settings_record
-from gazebench.harness.gap import drift_channels, gap_closed_pct, two_look_drift
+from gazebench.harness.gap import drift_channels, gap_closed_pct, self_read, two_look_drift
 from gazebench.harness.stages import Data, Refined, fit_on_unrefined
 from gazebench.report.gaps import gap_frame
 
@@ -162,6 +162,7 @@ def test_a_stand_in_run_reports_the_oracle_and_the_gap_closed(tmp_path):
     assert method["gaze_drift_two_look_deg"] == pytest.approx(method["two_look_read_refined_deg"]
                                                               - method["two_look_read_unrefined_deg"])
     assert method["two_look_read_target_deg"] < method["unrefined_error_deg"]
+    assert method["gaze_lost_deg"] == pytest.approx(method["self_read_refined_deg"] - method["self_read_unrefined_deg"])
     table = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "gaps"])
     assert table.exit_code == 0 and "| knn | histogram |" in table.output
     methods = CliRunner().invoke(cli, ["table", str(tmp_path), "--table", "methods"])
@@ -215,6 +216,29 @@ def test_the_two_look_reader_reads_no_drift_where_nothing_changed_and_drift_wher
     # Mirroring turns yaw around: the reader's yaw gain changes sign (0.15 -> -0.16) and each render's reading moves (7.8).
     assert mirrored["two_look_refined_yaw_gain"] < 0 < mirrored["two_look_unrefined_yaw_gain"]
     assert mirrored["two_look_shift_deg"] > 2.0
+
+
+def test_a_new_look_loses_no_gaze_and_gazes_moved_render_by_render_do():
+    source = open_source("sim?n=900&seed=1").read(np.arange(900))
+    syn, gaze = to_model_tensor(source.images), source.gaze
+    data = Data(syn_train=syn[:600], syn_hold=syn[600:], syn_gaze=gaze[:600], syn_hold_gaze=gaze[600:],
+                test=None, test_images=syn[:0], test_people=np.zeros(0), calibration=None, pool_people=np.zeros(0))
+
+    def fitted(images: torch.Tensor):
+        estimator = create_estimator("knn", preset="cpu", seed=0)
+        estimator.fit(images, gaze[:600], device="cpu", progress=False)
+        return estimator
+
+    def lost(refine) -> dict:
+        return self_read(fitted(refine(syn[:600])), fitted(syn[:600]), refine(syn[600:]), data, "cpu")
+
+    inverted = lost(lambda images: -images)  # every tone inverted: another look, every gaze where it was
+    order = torch.randperm(900, generator=torch.Generator().manual_seed(0))
+    moved = lost(lambda images: images[order[order < len(images)]])  # each render swapped for another render
+    # kNN reads the inverted renders as it reads the renders (10.52 deg, 0.003 apart: rounding in its distances);
+    # renders that carry another render's eye no longer say their labels' gaze (13.6 deg, a kNN's mean-gaze guess).
+    assert abs(inverted["gaze_lost_deg"]) < 0.05 and inverted["self_read_unrefined_deg"] > 5
+    assert moved["gaze_lost_deg"] > 2.0
 
 
 def test_drift_channels_tell_a_moved_gaze_from_a_reader_that_falls_back_on_the_mean():

@@ -23,6 +23,10 @@ it less than it misleads the oracle. Its error on the refined held-out renders m
 unrefined is 0 for a refiner that changes nothing; its error on held-out target images beside it is what a refiner
 that took on the target's look exactly, and kept the gaze, would read at.
 
+Gaze lost: the estimator trained on the refined renders reads held-out refined renders, and the one trained on the
+unrefined renders (same budget) reads them unrefined. Any look a reader was trained on is its own, so the difference
+is what the refiner took from the gaze (a blurred iris, a move that differs from render to render), not look.
+
 The realism floor: the same held-out domain classifier as the realism stage, on oracle images against the test
 images (one domain: about 50%, what "indistinguishable" reads as at this size) and on unrefined images.
 """
@@ -85,7 +89,7 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
         settings = cfg.settings.get(name, {})
         t0 = time.perf_counter()
         if refined.refiner.name == UNREFINED_REFINER:
-            unrefined_error = record["mean_angular_error_deg"]
+            unrefined, unrefined_error = inputs.estimators[name], record["mean_angular_error_deg"]
         else:
             unrefined = fit_on_unrefined(cfg, data, name, len(data.syn_train), device, log, **settings)
             unrefined_error = mean_error(unrefined, data.test_images, test_gaze, device)
@@ -108,6 +112,7 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
             record.update({"oracle_read_refined_deg": read_refined, "oracle_read_unrefined_deg": read_unrefined,
                            "gaze_drift_oracle_read_deg": drift_as_read(read_refined, oracle_error)})
             record.update(two_look_drift(cfg, data, refined, name, settings, oracle_images, oracle_gaze, device, log))
+            record.update(self_read(inputs.estimators[name], unrefined, refined.hold, data, device))
         oracle_records.append({"kind": "oracle", "estimator": name, **common, "refiner": "(oracle)", "oracle": inputs.oracle.name,
                                "n_train": int(cfg.n_synthetic), **summarize_errors(errors), **bias_gain_corr(predicted, test_gaze),
                                "seconds": time.perf_counter() - t0})
@@ -159,6 +164,18 @@ def drift_channels(read_refined: np.ndarray, read_unrefined: np.ndarray, gaze: n
                     for angle in ("pitch", "yaw") for what in ("bias_deg", "gain")})
     out["two_look_shift_deg"] = float(angular_errors(read_refined, read_unrefined).mean())
     return out
+
+
+def self_read(refined_fit, unrefined_fit, refined_hold: torch.Tensor, data: Data, device) -> dict[str, float]:
+    """Whether the refined renders still carry their labels' gaze: the estimator trained on refined renders reads
+    held-out refined renders, the one trained on the unrefined renders reads the same renders unrefined (same budget,
+    same seed). A refiner that only changes the look leaves the gaze as learnable as before (0 lost, whatever the look);
+    one that blurs the iris or moves it by a different amount in each render makes it less learnable. Equal for a
+    refiner that changes nothing."""
+    refined_read = mean_error(refined_fit, refined_hold, data.syn_hold_gaze, device)
+    unrefined_read = mean_error(unrefined_fit, data.syn_hold, data.syn_hold_gaze, device)
+    return {"self_read_refined_deg": refined_read, "self_read_unrefined_deg": unrefined_read,
+            "gaze_lost_deg": refined_read - unrefined_read}
 
 
 def _realism_floor(cfg: RunConfig, data: Data, oracle_hold: torch.Tensor, device, log,
