@@ -5,7 +5,7 @@ unrefined synthetic images, on the refined ones and on labelled images of the te
 table gives their means over seeds and the mean of the per-seed gap closed (%), with a t interval over seeds:
 the share of the unrefined-to-oracle gap that refining closed, 100% being as good as the test domain's labels;
 and, where measured, the drift as the oracle-trained estimator reads it, of the refined and of the unrefined renders,
-and as a reader trained on both looks reads it.
+and as a reader trained on both looks reads it; and the gaze the refined renders lost to a reader trained on them.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ UNREFINED_DRIFT_LABEL = "same, unrefined renders (deg)"
 # target's look exactly would read at.
 TWO_LOOK_DRIFT_COLUMN = ("drift, two-look reader (deg)", "gaze_drift_two_look_deg")
 TWO_LOOK_TARGET_LABEL = "same, target's look (deg)"
+# What the refined renders no longer tell of their labels' gaze to an estimator trained on them (harness/gap.self_read):
+# 0 for a refiner that only changes the look, however far from the target's.
+GAZE_LOST_COLUMN = ("gaze lost, self-read (deg)", "gaze_lost_deg")
 
 
 def has_gaps(records: pd.DataFrame) -> bool:
@@ -52,6 +55,9 @@ def gap_frame(methods: pd.DataFrame, group_keys: list[str], level: float = 0.95)
             row[label] = float(part[column].astype(float).mean())
             target = beyond_unrefined(part["two_look_read_target_deg"].astype(float), part["two_look_read_unrefined_deg"].astype(float))
             row[TWO_LOOK_TARGET_LABEL] = float(target.mean())
+        label, column = GAZE_LOST_COLUMN
+        if column in part and part[column].notna().any():
+            row[label] = float(part[column].astype(float).mean())
         row["gap closed (%)"], row["CI low"], row["CI high"] = t_interval(part[GAP_COLUMN], level)
         rows.append(row)
     return pd.DataFrame(rows)
