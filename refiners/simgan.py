@@ -38,6 +38,7 @@ from gazebench.refiners.simgan_losses import (  # noqa: F401  (re-exported: the 
     REAL,
     REFINED,
     RESUMABLE_CHANGES,
+    SELF_REG_KINDS,
     SimGANConfig,
     accuracy,
     adversarial_loss,
@@ -54,7 +55,7 @@ class SimGANRefiner(Refiner):
 
     learns_weights = True
 
-    CHOICES: ClassVar[dict[str, tuple]] = {"optimizer": ("adam", "sgd")}
+    CHOICES: ClassVar[dict[str, tuple]] = {"optimizer": ("adam", "sgd"), "self_reg_kind": SELF_REG_KINDS}
     ZERO_MEANS_OFF = ("history_size",)  # 0: no history buffer, every discriminator batch's refined half is fresh
 
     def __init__(self, config: SimGANConfig):
@@ -292,7 +293,7 @@ class SimGANRefiner(Refiner):
         cfg = self._config
         with self._autocast(synthetic.device):
             refined = self._train_r(synthetic)
-            reg = self_regularisation(refined, synthetic)
+            reg = self_regularisation(refined, synthetic, cfg.self_reg_kind)
             loss = cfg.self_reg_lambda * reg
             if adversarial:
                 adv = adversarial_loss(self._train_d(refined), REAL)

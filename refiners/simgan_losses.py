@@ -3,9 +3,11 @@
 Losses, written once so every number means one thing:
 - adversarial: cross-entropy of each (real, refined) logit pair, SUMMED over the discriminator's output
   positions (9 x 14 patches for the local discriminator, 1 for the global one), then AVERAGED over the batch;
-- self-regularisation: L1 between refined and synthetic, MEAN PER PIXEL (over batch, channel, height, width),
-  times `self_reg_lambda` (so lambda is in units of "adversarial loss per unit of mean absolute pixel change",
-  pixels in [-1, 1]).
+- self-regularisation, times `self_reg_lambda`, of one of two kinds (`self_reg_kind`):
+  - "pixels" (the paper's): L1 between refined and synthetic, MEAN PER PIXEL (over batch, channel, height, width),
+    so lambda is in units of "adversarial loss per unit of mean absolute pixel change", pixels in [-1, 1];
+  - "structure" (not in the paper): `structure_change`, the local change that no brightness-and-contrast map
+    explains, MEAN PER 3 x 3 WINDOW, in squared pixel units; about 10 times lambda weighs as much (below).
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ import torch.nn.functional as F
 from gazebench.core.images import CANONICAL_SIZE
 
 REAL, REFINED = 0, 1  # class index of each logit pair
+SELF_REG_KINDS = ("pixels", "structure")
+PIXELS_REDUCTION = "L1, mean per pixel"
+STRUCTURE_REDUCTION = "unexplained local variance, both ways, mean per 3 x 3 window"
+STRUCTURE_WINDOW = 3  # px: the smallest window with structure; 5 told a 1-px iris move from a retoned eye less well
 
 # Settings that may change between an interrupted run and its resumption without changing what is trained.
 RESUMABLE_CHANGES = {"adversarial_steps", "checkpoint_every", "grid_every", "compile"}
@@ -43,7 +49,8 @@ class SimGANConfig:
     lr: float
     adam_betas: tuple[float, float]
     self_reg_lambda: float
-    self_reg_reduction: str = "L1, mean per pixel"
+    self_reg_kind: str = "pixels"  # SELF_REG_KINDS; checkpoints from before it: pixels
+    self_reg_reduction: str = PIXELS_REDUCTION  # a description for the records, set from the kind
     adversarial_reduction: str = "cross-entropy per output position, summed over positions, mean over batch"
     history_size: int
     checkpoint_every: int
@@ -56,6 +63,9 @@ class SimGANConfig:
     coord_input: bool = False  # the refiner also sees each pixel's row and column (networks.coordinate_channels)
     cpu_bf16: bool = False  # bf16 autocast on a CPU with native bf16 (core/device.bf16); checkpoints before it: fp32
 
+    def __post_init__(self):
+        self.self_reg_reduction = STRUCTURE_REDUCTION if self.self_reg_kind == "structure" else PIXELS_REDUCTION
+
 
 def adversarial_loss(logits: torch.Tensor, target: int) -> torch.Tensor:
     """Cross-entropy of logit pairs N x 2 [x h x w] against one class, summed over positions, mean over batch."""
@@ -64,9 +74,37 @@ def adversarial_loss(logits: torch.Tensor, target: int) -> torch.Tensor:
     return per_position.reshape(logits.shape[0], -1).sum(dim=1).mean()
 
 
-def self_regularisation(refined: torch.Tensor, synthetic: torch.Tensor) -> torch.Tensor:
-    """L1 distance, mean per pixel."""
+def self_regularisation(refined: torch.Tensor, synthetic: torch.Tensor, kind: str = "pixels") -> torch.Tensor:
+    """The self-regularisation term of `kind` (SELF_REG_KINDS), before lambda."""
+    if kind == "structure":
+        return structure_change(refined, synthetic)
     return (refined.float() - synthetic.float()).abs().mean()
+
+
+def structure_change(refined: torch.Tensor, synthetic: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """How much each image's local pattern the other cannot explain, whatever the local tones.
+
+    Why: L1 on pixels charges a refiner for every tone it changes, so where the target's tones differ (a light iris on
+    a dark sclera) the change that the gap needs costs nearly as much as one that moves the iris: on the appearance
+    gap, the L1 between a render and its own eye in the target's look was 0.36 per pixel, and with the iris 2 px
+    to the side 0.41 (results/controlled/README.md). This term is zero for any brightness-and-contrast change
+    of either sign within each 3 x 3 window, so it leaves tones to the discriminator and charges for moved edges.
+
+    In each window, sigma_r^2 (1 - rho^2) is the variance of the refined patch that no affine map of the synthetic
+    patch explains, and sigma_s^2 (1 - rho^2) the converse (rho: their correlation). Both count, so that erasing an
+    edge costs as much as drawing one. eps keeps flat windows (rho undefined) at their variance.
+    """
+    x, y = refined.float(), synthetic.float()
+
+    def mean(t: torch.Tensor) -> torch.Tensor:
+        return F.avg_pool2d(t, STRUCTURE_WINDOW, stride=1)
+
+    mean_x, mean_y = mean(x), mean(y)
+    var_x = (mean(x * x) - mean_x * mean_x).clamp_min(0)
+    var_y = (mean(y * y) - mean_y * mean_y).clamp_min(0)
+    cov = mean(x * y) - mean_x * mean_y
+    unexplained = (1 - cov * cov / (var_x * var_y + eps)).clamp_min(0)
+    return ((var_x + var_y) * unexplained).mean()
 
 
 def accuracy(logits: torch.Tensor, target: int) -> float:

@@ -105,6 +105,7 @@ def test_the_standard_preset_runs_end_to_end_at_tiny_sizes(tmp_path):
 @pytest.mark.parametrize("component, key, value, choices", [
     ("knn", "weights", "closest", "uniform, distance"),
     ("simgan_local", "optimizer", "rmsprop", "adam, sgd"),
+    ("simgan_local", "self_reg_kind", "gradients", "pixels, structure"),
     ("histogram", "target", "mean", "pooled, random"),
 ])
 def test_every_text_setting_with_choices_checks_them(component, key, value, choices):
