@@ -101,7 +101,8 @@ def test_structure_self_regularisation_frees_tones_and_charges_moved_edges():
     assert self_regularisation(retoned, render).item() > self_regularisation(moved, render).item()
     erased = torch.full_like(render, render.mean().item())  # drawing an edge and erasing one both count
     assert self_regularisation(erased, render, "structure").item() == pytest.approx(
-        self_regularisation(render, erased, "structure").item()) and self_regularisation(erased, render, "structure").item() > 0.01
+        self_regularisation(render, erased, "structure").item())
+    assert self_regularisation(erased, render, "structure").item() > self_regularisation(moved, render, "structure").item()
 
 
 def test_structure_self_regularisation_trains_records_and_reloads(tmp_path):
