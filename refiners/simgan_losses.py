@@ -6,8 +6,8 @@ Losses, written once so every number means one thing:
 - self-regularisation, times `self_reg_lambda`, of one of two kinds (`self_reg_kind`):
   - "pixels" (the paper's): L1 between refined and synthetic, MEAN PER PIXEL (over batch, channel, height, width),
     so lambda is in units of "adversarial loss per unit of mean absolute pixel change", pixels in [-1, 1];
-  - "structure" (not in the paper): `structure_change`, the local change that no brightness-and-contrast map
-    explains, MEAN PER 3 x 3 WINDOW, in squared pixel units; about 10 times lambda weighs as much (below).
+  - "structure" (not in the paper): `structure_change`, the squared change of each 3 x 3 pattern less its brightness
+    and polarity, MEAN PER WINDOW, in squared pixel units (so lambda is about ten times the pixels' for one balance).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from gazebench.core.images import CANONICAL_SIZE
 REAL, REFINED = 0, 1  # class index of each logit pair
 SELF_REG_KINDS = ("pixels", "structure")
 PIXELS_REDUCTION = "L1, mean per pixel"
-STRUCTURE_REDUCTION = "unexplained local variance, both ways, mean per 3 x 3 window"
+STRUCTURE_REDUCTION = "L2 of 3 x 3 patterns less mean and sign, mean per window"
 STRUCTURE_WINDOW = 3  # px: the smallest window with structure; 5 told a 1-px iris move from a retoned eye less well
 
 # Settings that may change between an interrupted run and its resumption without changing what is trained.
@@ -81,18 +81,19 @@ def self_regularisation(refined: torch.Tensor, synthetic: torch.Tensor, kind: st
     return (refined.float() - synthetic.float()).abs().mean()
 
 
-def structure_change(refined: torch.Tensor, synthetic: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
-    """How much each image's local pattern the other cannot explain, whatever the local tones.
+def structure_change(refined: torch.Tensor, synthetic: torch.Tensor) -> torch.Tensor:
+    """The squared change of each 3 x 3 pattern, less its brightness and its polarity.
 
     Why: L1 on pixels charges a refiner for every tone it changes, so where the target's tones differ (a light iris on
     a dark sclera) the change that the gap needs costs nearly as much as one that moves the iris: on the appearance
-    gap, the L1 between a render and its own eye in the target's look was 0.36 per pixel, and with the iris 2 px
-    to the side 0.41 (results/controlled/README.md). This term is zero for any brightness-and-contrast change
-    of either sign within each 3 x 3 window, so it leaves tones to the discriminator and charges for moved edges.
+    gap, the L1 between a render and its own eye in the target's look was 0.36 per pixel, and with the iris 1 px
+    to the side 1.09 times that (results/controlled/README.md). This term ignores each window's mean and lets its
+    pattern flip sign (a dark iris on light white becomes a light one on dark), so it charges for moved, drawn and
+    erased edges and for changed contrast only.
 
-    In each window, sigma_r^2 (1 - rho^2) is the variance of the refined patch that no affine map of the synthetic
-    patch explains, and sigma_s^2 (1 - rho^2) the converse (rho: their correlation). Both count, so that erasing an
-    edge costs as much as drawing one. eps keeps flat windows (rho undefined) at their variance.
+    Per window: min over the sign s of the mean squared difference of the two mean-removed patches,
+    var_r + var_s - 2 |cov(r, s)|. Contrast stays charged: a term free of it too (1 - correlation^2) let the refiner
+    fade every pattern to nothing at no cost, and it collapsed into a black image (results/controlled/README.md).
     """
     x, y = refined.float(), synthetic.float()
 
@@ -100,11 +101,9 @@ def structure_change(refined: torch.Tensor, synthetic: torch.Tensor, eps: float 
         return F.avg_pool2d(t, STRUCTURE_WINDOW, stride=1)
 
     mean_x, mean_y = mean(x), mean(y)
-    var_x = (mean(x * x) - mean_x * mean_x).clamp_min(0)
-    var_y = (mean(y * y) - mean_y * mean_y).clamp_min(0)
+    var_x, var_y = mean(x * x) - mean_x * mean_x, mean(y * y) - mean_y * mean_y
     cov = mean(x * y) - mean_x * mean_y
-    unexplained = (1 - cov * cov / (var_x * var_y + eps)).clamp_min(0)
-    return ((var_x + var_y) * unexplained).mean()
+    return (var_x + var_y - 2 * cov.abs()).clamp_min(0).mean()
 
 
 def accuracy(logits: torch.Tensor, target: int) -> float:

@@ -26,6 +26,7 @@ from gazebench.report.tables import Table, to_markdown
 
 COMPARED = {"gap closed (%)": "gap_closed_pct", "error (deg)": "mean_angular_error_deg",
             "drift, oracle-read (deg)": "gaze_drift_oracle_read_deg", "drift, two-look reader (deg)": "gaze_drift_two_look_deg",
+            "gaze lost, self-read (deg)": "gaze_lost_deg",
             "classifier vs target (%)": "domain_accuracy_pct"}
 PER_RUN = {"domain_accuracy_pct"}  # one value per run, copied into each estimator's record: listed once, as "run"
 
