@@ -55,8 +55,10 @@ def test_the_gap_table_reads_the_two_look_drift_against_the_target_looks():
     assert row["drift, two-look reader (deg)"] == pytest.approx(1.5)
     assert row["same, target's look (deg)"] == pytest.approx(1.0)
     assert "gaze lost, self-read (deg)" not in row  # runs from before it print what they did
-    lost = gap_frame(pd.DataFrame(rows).assign(refiner="r", gaze_lost_deg=[0.5, 1.5]), ["refiner"]).to_dict("records")
+    lost = gap_frame(pd.DataFrame(rows).assign(refiner="r", gaze_lost_deg=[0.5, 1.5], self_read_unrefined_deg=[4.0, 4.5]),
+                     ["refiner"]).to_dict("records")
     assert lost[0]["gaze lost, self-read (deg)"] == pytest.approx(1.0)
+    assert lost[0]["same, target's own look (deg)"] == pytest.approx(0.75)  # the oracle's 5.0 against 4.0 and 4.5
 
 
 def test_gap_styles_keep_the_labels_and_change_what_they_say():
