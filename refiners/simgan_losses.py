@@ -86,10 +86,10 @@ def structure_change(refined: torch.Tensor, synthetic: torch.Tensor) -> torch.Te
 
     Why: L1 on pixels charges a refiner for every tone it changes, so where the target's tones differ (a light iris on
     a dark sclera) the change that the gap needs costs nearly as much as one that moves the iris: on the appearance
-    gap, the L1 between a render and its own eye in the target's look was 0.36 per pixel, and with the iris 1 px
-    to the side 1.09 times that (results/controlled/README.md). This term ignores each window's mean and lets its
-    pattern flip sign (a dark iris on light white becomes a light one on dark), so it charges for moved, drawn and
-    erased edges and for changed contrast only.
+    gap, the L1 between a render and its own eye in the target's look is 0.35 per pixel, and 1.06 times that with
+    the target image 1 px to the side; this term charges the move 1.33 times the look (results/controlled/
+    self_reg_costs.py). It ignores each window's mean and lets its pattern flip sign (a dark iris on light white
+    becomes a light one on dark), so it charges for moved, drawn and erased edges and for changed contrast only.
 
     Per window: min over the sign s of the mean squared difference of the two mean-removed patches,
     var_r + var_s - 2 |cov(r, s)|. Contrast stays charged: a term free of it too (1 - correlation^2) let the refiner
