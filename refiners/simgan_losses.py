@@ -7,7 +7,7 @@ Losses, written once so every number means one thing:
   - "pixels" (the paper's): L1 between refined and synthetic, MEAN PER PIXEL (over batch, channel, height, width),
     so lambda is in units of "adversarial loss per unit of mean absolute pixel change", pixels in [-1, 1];
   - "structure" (not in the paper): `structure_change`, the squared change of each 3 x 3 pattern less its brightness
-    and polarity, MEAN PER WINDOW, in squared pixel units (so lambda is about ten times the pixels' for one balance).
+    and polarity, MEAN PER WINDOW, in squared pixel units (one balance takes a lambda 10 to 30 times the pixels').
 """
 
 from __future__ import annotations
