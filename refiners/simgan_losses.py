@@ -88,8 +88,8 @@ def structure_change(refined: torch.Tensor, synthetic: torch.Tensor) -> torch.Te
     a dark sclera) the change that the gap needs costs nearly as much as one that moves the iris: on the appearance
     gap, the L1 between a render and its own eye in the target's look is 0.35 per pixel, and 1.06 times that with
     the target image 1 px to the side; this term charges the move 1.33 times the look (results/controlled/
-    self_reg_costs.py). It ignores each window's mean and lets its pattern flip sign (a dark iris on light white
-    becomes a light one on dark), so it charges for moved, drawn and erased edges and for changed contrast only.
+    self_reg_costs.py). It ignores each window's mean and lets its pattern flip sign (a dark iris on white
+    becomes a light one on grey), so it charges for moved, drawn and erased edges and for changed contrast only.
 
     Per window: min over the sign s of the mean squared difference of the two mean-removed patches,
     var_r + var_s - 2 |cov(r, s)|. Contrast stays charged: a term free of it too (1 - correlation^2) let the refiner
