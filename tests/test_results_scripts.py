@@ -234,6 +234,15 @@ def test_ablation_pairs_a_refiner_with_itself_by_seed(monkeypatch, capsys):
         run_script("results/controlled/ablation.py", f"a={folder}", f"b={folder}@69bddff8", monkeypatch=monkeypatch)
 
 
+def test_self_reg_costs_rank_the_ideal_look_against_moves(monkeypatch, capsys):
+    """The structure term charges moving the target image more, relative to its ideal, than the L1 does."""
+    run_script("results/controlled/self_reg_costs.py", "40", "3", monkeypatch=monkeypatch)
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in capsys.readouterr().out.splitlines()
+            if line.startswith(("| pixels", "| structure"))}
+    sideways = {kind: float(row[2].rstrip("x")) for kind, row in rows.items()}
+    assert set(sideways) == {"pixels", "structure"} and sideways["structure"] > sideways["pixels"] > 1
+
+
 def test_every_python_script_is_tested():
     tested = set(re.findall(r'"(results/[\w/]+\.py)"', Path(__file__).read_text()))
     assert {str(p.relative_to(REPO)) for p in RESULTS.rglob("*.py")} <= tested
