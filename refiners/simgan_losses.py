@@ -20,9 +20,10 @@ import torch.nn.functional as F
 from gazebench.core.images import CANONICAL_SIZE
 
 REAL, REFINED = 0, 1  # class index of each logit pair
-SELF_REG_KINDS = ("pixels", "structure")
-PIXELS_REDUCTION = "L1, mean per pixel"
-STRUCTURE_REDUCTION = "L2 of 3 x 3 patterns less mean and sign, mean per window"
+# Each kind of self-regularisation, with the description its runs record as `self_reg_reduction`.
+SELF_REG_REDUCTIONS = {"pixels": "L1, mean per pixel",
+                       "structure": "L2 of 3 x 3 patterns less mean and sign, mean per window"}
+SELF_REG_KINDS = tuple(SELF_REG_REDUCTIONS)
 STRUCTURE_WINDOW = 3  # px: the smallest window with structure; 5 told a 1-px iris move from a retoned eye less well
 
 # Settings that may change between an interrupted run and its resumption without changing what is trained.
@@ -50,7 +51,7 @@ class SimGANConfig:
     adam_betas: tuple[float, float]
     self_reg_lambda: float
     self_reg_kind: str = "pixels"  # SELF_REG_KINDS; checkpoints from before it: pixels
-    self_reg_reduction: str = PIXELS_REDUCTION  # a description for the records, set from the kind
+    self_reg_reduction: str = SELF_REG_REDUCTIONS["pixels"]  # a description for the records, set from the kind
     adversarial_reduction: str = "cross-entropy per output position, summed over positions, mean over batch"
     history_size: int
     checkpoint_every: int
@@ -64,7 +65,7 @@ class SimGANConfig:
     cpu_bf16: bool = False  # bf16 autocast on a CPU with native bf16 (core/device.bf16); checkpoints before it: fp32
 
     def __post_init__(self):
-        self.self_reg_reduction = STRUCTURE_REDUCTION if self.self_reg_kind == "structure" else PIXELS_REDUCTION
+        self.self_reg_reduction = SELF_REG_REDUCTIONS[self.self_reg_kind]
 
 
 def adversarial_loss(logits: torch.Tensor, target: int) -> torch.Tensor:
@@ -76,8 +77,12 @@ def adversarial_loss(logits: torch.Tensor, target: int) -> torch.Tensor:
 
 def self_regularisation(refined: torch.Tensor, synthetic: torch.Tensor, kind: str = "pixels") -> torch.Tensor:
     """The self-regularisation term of `kind` (SELF_REG_KINDS), before lambda."""
-    if kind == "structure":
-        return structure_change(refined, synthetic)
+    term = {"pixels": pixel_change, "structure": structure_change}[kind]
+    return term(refined, synthetic)
+
+
+def pixel_change(refined: torch.Tensor, synthetic: torch.Tensor) -> torch.Tensor:
+    """The paper's term: L1 distance, mean per pixel."""
     return (refined.float() - synthetic.float()).abs().mean()
 
 
