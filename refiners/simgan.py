@@ -64,7 +64,7 @@ class SimGANRefiner(Refiner):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             self.refiner_net = RefinerNet(config.refiner_channels, config.refiner_blocks, config.rank_input,
-                                         config.coord_input)
+                                         config.coord_input, config.refiner_dilation)
             self.discriminator = self.make_discriminator()
             self.tone = ToneCritic(config.tone_weight, self._optimizer) if config.tone_weight else None
         self.opt_r = self._optimizer(self.refiner_net)

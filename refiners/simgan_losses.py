@@ -62,6 +62,7 @@ class SimGANConfig:
     tone_weight: float = 0.0
     rank_input: bool = False  # the refiner also sees each pixel's rank in its image (networks.rank_channel)
     coord_input: bool = False  # the refiner also sees each pixel's row and column (networks.coordinate_channels)
+    refiner_dilation: int = 1  # dilation of the refiner blocks' convolutions (networks.RefinerNet); 1: the paper's
     cpu_bf16: bool = False  # bf16 autocast on a CPU with native bf16 (core/device.bf16); checkpoints before it: fp32
 
     def __post_init__(self):

@@ -235,6 +235,22 @@ def test_coordinate_channels_say_where_each_pixel_is_whatever_the_image():
     assert RefinerNet(4, 1)(flat).std() < 1e-6 and RefinerNet(4, 1, coord_input=True)(flat).std() > 1e-4
 
 
+def test_dilated_refiner_sees_further_at_the_same_cost():
+    def reach(net: RefinerNet) -> int:
+        """How far (px) from the centre a pixel's change still reaches the centre's output."""
+        image = torch.zeros(1, 1, 35, 55, requires_grad=True)
+        torch.nn.init.constant_(net.net[-2].weight, 1.0)  # every channel reaches the output
+        net(image)[0, 0, 17, 27].backward()
+        cols = image.grad[0, 0].abs().sum(dim=0).nonzero().flatten()
+        return int(cols.max()) - 27
+
+    torch.manual_seed(0)
+    plain, dilated = RefinerNet(4, 2), RefinerNet(4, 2, dilation=2)
+    assert reach(plain) == 5 and reach(dilated) == 9  # 4 * blocks * dilation + 3 px wide: 11 and 19
+    assert sum(p.numel() for p in plain.parameters()) == sum(p.numel() for p in dilated.parameters())
+    assert dilated(torch.rand(3, 1, 35, 55)).shape == (3, 1, 35, 55)
+
+
 def test_tone_discriminator_sees_only_the_value_distribution():
     torch.manual_seed(0)
     images = torch.rand(6, 1, 35, 55) * 2 - 1
@@ -262,11 +278,12 @@ def test_tone_critic_rank_and_coordinate_inputs_save_and_load_with_the_refiner(t
     synthetic, real = torch.rand(16, 1, 35, 55) * 2 - 1, torch.rand(16, 1, 35, 55) * 2 - 1
     settings = dict(refiner_channels=4, refiner_blocks=1, batch_size=8, pretrain_refiner_steps=1,
                     pretrain_discriminator_steps=1, adversarial_steps=2, history_size=8, tone_weight=5.0, rank_input=True,
-                    coord_input=True)
+                    coord_input=True, refiner_dilation=2)
     refiner = create_refiner("simgan_local", **settings)
     refiner.fit(synthetic, real, device=torch.device("cpu"), out_dir=tmp_path, progress=False)
     loaded = load_refiner(tmp_path)
     assert loaded.tone is not None and loaded.refiner_net.rank_input and loaded.refiner_net.coord_input
+    assert loaded.refiner_net.net[2].body[0].dilation == (2, 2)
     for a, b in zip(loaded.tone.net.parameters(), refiner.tone.net.parameters()):
         assert torch.equal(a, b)
     assert torch.equal(loaded.refine(synthetic, device=torch.device("cpu")), refiner.refine(synthetic, device=torch.device("cpu")))
