@@ -31,9 +31,10 @@ from gazebench.refiners.base import (
     read_refiner_config,
     write_refiner_config,
 )
+from gazebench.refiners.critic import ImageCritic
 from gazebench.refiners.curves import TrainingLog
 from gazebench.refiners.history import HistoryBuffer
-from gazebench.refiners.networks import RefinerNet
+from gazebench.refiners.networks import GlobalDiscriminator, RefinerNet
 from gazebench.refiners.simgan_losses import (  # noqa: F401  (re-exported: the refiners' public names)
     REAL,
     REFINED,
@@ -44,7 +45,7 @@ from gazebench.refiners.simgan_losses import (  # noqa: F401  (re-exported: the 
     adversarial_loss,
     self_regularisation,
 )
-from gazebench.refiners.tone import ToneCritic
+from gazebench.refiners.tone import ToneDiscriminator
 
 CHECKPOINT_FILE = "checkpoint.pt"
 REFINE_BATCH_CPU, REFINE_BATCH_CUDA = 64, 4096  # images per refine batch; memory and speed only, no number changes
@@ -66,7 +67,11 @@ class SimGANRefiner(Refiner):
             self.refiner_net = RefinerNet(config.refiner_channels, config.refiner_blocks, config.rank_input,
                                          config.coord_input, config.refiner_dilation)
             self.discriminator = self.make_discriminator()
-            self.tone = ToneCritic(config.tone_weight, self._optimizer) if config.tone_weight else None
+            # Image-level discriminators beside the patch one, by the name their checkpoint state and curves use.
+            self.critics = [ImageCritic(name, make(), weight, self._optimizer) for name, make, weight in (
+                ("tone", ToneDiscriminator, config.tone_weight),
+                ("whole_image", lambda: GlobalDiscriminator(tuple(config.image_size)), config.whole_image_weight),
+            ) if weight]
         self.opt_r = self._optimizer(self.refiner_net)
         self.opt_d = self._optimizer(self.discriminator)
         self.history = HistoryBuffer(config.history_size, (1, *config.image_size)) if config.history_size else None
@@ -111,7 +116,7 @@ class SimGANRefiner(Refiner):
             "opt_r": self.opt_r.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "history": None if self.history is None else self.history.state_dict(),
-            "tone": None if self.tone is None else self.tone.state_dict(),
+            **{critic.name: critic.state_dict() for critic in self.critics},
             "generator": self.generator.get_state(),
         }
         write_refiner_config(out_dir, self, dataclasses.asdict(self._config))
@@ -152,8 +157,8 @@ class SimGANRefiner(Refiner):
             raise UserInputError(f"{checkpoint_dir} holds weights of another architecture than '{self.name}'.") from None
         self.opt_r.load_state_dict(state["opt_r"])
         self.opt_d.load_state_dict(state["opt_d"])
-        if self.tone is not None:
-            self.tone.load_state_dict(state["tone"])
+        for critic in self.critics:
+            critic.load_state_dict(state[critic.name])
         if self.history is not None:
             self.history.load_state_dict(state["history"])
         self.generator.set_state(state["generator"])
@@ -297,7 +302,7 @@ class SimGANRefiner(Refiner):
             loss = cfg.self_reg_lambda * reg
             if adversarial:
                 adv = adversarial_loss(self._train_d(refined), REAL)
-                loss = loss + adv + (self.tone.refiner_loss(refined) if self.tone is not None else 0)
+                loss = loss + adv + sum(critic.refiner_loss(refined) for critic in self.critics)
         self.opt_r.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_r.step()
@@ -327,8 +332,8 @@ class SimGANRefiner(Refiner):
         loss.backward()
         self.opt_d.step()
         stats = {"L_D": loss.item(), "acc_real": accuracy(logits_real, REAL), "acc_refined": accuracy(logits_refined, REFINED)}
-        if self.tone is not None:
-            stats.update(self.tone.update(real_batch, refined))
+        for critic in self.critics:
+            stats.update(critic.update(real_batch, refined))
         return stats
 
     def _batch(self, images: torch.Tensor, n: int) -> torch.Tensor:
@@ -353,8 +358,8 @@ class SimGANRefiner(Refiner):
             self.history.to(device)
         for opt in (self.opt_r, self.opt_d):  # optimiser state follows its parameters
             optimizer_to(opt, device)
-        if self.tone is not None:
-            self.tone.to(device)
+        for critic in self.critics:
+            critic.to(device)
         self.device = device
 
     def _memory_format(self, device: torch.device) -> torch.memory_format:

@@ -60,6 +60,9 @@ class SimGANConfig:
     # Weight of the tone discriminator's image-level loss beside the patch discriminator's (refiners/tone.py; not in
     # the paper, 0 leaves it out); checkpoints from before it had none.
     tone_weight: float = 0.0
+    # Weight of a whole-image discriminator's loss beside the patch one (refiners/critic.py, networks.GlobalDiscriminator;
+    # not in the paper, 0 leaves it out).
+    whole_image_weight: float = 0.0
     rank_input: bool = False  # the refiner also sees each pixel's rank in its image (networks.rank_channel)
     coord_input: bool = False  # the refiner also sees each pixel's row and column (networks.coordinate_channels)
     refiner_dilation: int = 1  # dilation of the refiner blocks' convolutions (networks.RefinerNet); 1: the paper's

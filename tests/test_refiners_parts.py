@@ -1,18 +1,20 @@
 """Refiner building blocks: history buffer, discriminator shapes, losses, registry, identity and gaussian."""
 
+import json
 import math
 
 import pytest
 import torch
 
 from gazebench.core.errors import UserInputError
+from gazebench.refiners.critic import ImageCritic
 from gazebench.refiners.gaussian import HIGH_PASS_NOISE_GAIN, fit_blur_sigma, gaussian_blur, high_frequency_energy
 from gazebench.refiners.history import HistoryBuffer
 from gazebench.refiners.networks import GlobalDiscriminator, LocalDiscriminator, RefinerNet, coordinate_channels, rank_channel
 from gazebench.refiners.registry import REFINERS, create_refiner, load_refiner
 from gazebench.refiners.simgan import REAL, REFINED, adversarial_loss, self_regularisation
 from gazebench.refiners.simgan_local import SimGANLocalRefiner
-from gazebench.refiners.tone import ToneCritic, ToneDiscriminator
+from gazebench.refiners.tone import ToneDiscriminator
 
 
 def numbered(values):
@@ -264,7 +266,7 @@ def test_tone_critic_learns_a_difference_no_shuffling_hides():
     torch.manual_seed(0)
     real = torch.rand(64, 1, 35, 55) * 2 - 1  # flat histograms, as histogram-equalised eyes
     refined = (torch.randn(64, 1, 35, 55) * 0.4).clamp(-1, 1)  # the same mean, bunched in the middle
-    critic = ToneCritic(1.0, lambda module: torch.optim.Adam(module.parameters(), lr=3e-3))
+    critic = ImageCritic("tone", ToneDiscriminator(), 1.0, lambda module: torch.optim.Adam(module.parameters(), lr=3e-3))
     first = critic.update(real, refined)["tone_acc_refined"]
     for _ in range(60):
         last = critic.update(real, refined)
@@ -274,17 +276,22 @@ def test_tone_critic_learns_a_difference_no_shuffling_hides():
     assert refined.grad.abs().sum() > 0  # the refiner's gradient reaches the pixels through the sort
 
 
-def test_tone_critic_rank_and_coordinate_inputs_save_and_load_with_the_refiner(tmp_path):
+def test_critics_and_input_options_save_and_load_with_the_refiner(tmp_path):
     synthetic, real = torch.rand(16, 1, 35, 55) * 2 - 1, torch.rand(16, 1, 35, 55) * 2 - 1
     settings = dict(refiner_channels=4, refiner_blocks=1, batch_size=8, pretrain_refiner_steps=1,
                     pretrain_discriminator_steps=1, adversarial_steps=2, history_size=8, tone_weight=5.0, rank_input=True,
-                    coord_input=True, refiner_dilation=2)
+                    coord_input=True, refiner_dilation=2, whole_image_weight=3.0)
     refiner = create_refiner("simgan_local", **settings)
+    assert [(c.name, c.weight) for c in refiner.critics] == [("tone", 5.0), ("whole_image", 3.0)]
     refiner.fit(synthetic, real, device=torch.device("cpu"), out_dir=tmp_path, progress=False)
+    logged = json.loads((tmp_path / "training_log.jsonl").read_text().splitlines()[-1])
+    assert {"L_tone", "tone_acc_refined", "L_whole_image", "whole_image_acc_refined"} <= set(logged)
     loaded = load_refiner(tmp_path)
-    assert loaded.tone is not None and loaded.refiner_net.rank_input and loaded.refiner_net.coord_input
+    assert loaded.refiner_net.rank_input and loaded.refiner_net.coord_input
     assert loaded.refiner_net.net[2].body[0].dilation == (2, 2)
-    for a, b in zip(loaded.tone.net.parameters(), refiner.tone.net.parameters()):
-        assert torch.equal(a, b)
+    for mine, theirs in zip(loaded.critics, refiner.critics, strict=True):
+        for a, b in zip(mine.net.parameters(), theirs.net.parameters(), strict=True):
+            assert torch.equal(a, b)
     assert torch.equal(loaded.refine(synthetic, device=torch.device("cpu")), refiner.refine(synthetic, device=torch.device("cpu")))
-    assert create_refiner("simgan_local", **{**settings, "tone_weight": 0.0}).tone is None  # off: the paper's
+    off = create_refiner("simgan_local", **{**settings, "tone_weight": 0.0, "whole_image_weight": 0.0})
+    assert off.critics == []  # off: the paper's
