@@ -47,8 +47,9 @@ class RefinerNet(nn.Module):
     Not in the paper, all off by default:
     - `dilation` > 1: the blocks' convolutions are dilated, so the receptive field is 4 * blocks * dilation + 3
       pixels wide at the same cost (the first dense 3 x 3 fills the holes for a dilation up to 3). At the standard
-      preset's 2 blocks it is 11 px, less than an iris is wide, so no pixel of the iris sees the whole iris: drawing
-      the appearance gap's light ring around a dark pupil needs more.
+      preset's 2 blocks it is 11 px, about an iris's width, so few pixels of the iris see the whole iris, which
+      drawing the appearance gap's light ring around a dark pupil needs. Tried there (dilation 2), it closed less of
+      the gap and left the refined images as easy to tell from the target (benchmark/presets/paper.toml).
     - `rank_input`: it also sees `rank_channel`. Its receptive field is 4 * blocks + 3 pixels wide, too small to know
       where a pixel stands in its whole image's tones, which a target whose every image is histogram-equalised
       (MPIIGaze's normalised eyes are) needs per image.
