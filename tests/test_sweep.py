@@ -1,6 +1,7 @@
 """`bench sweep`: grid expansion, skipping what is done, failed cells, kill-and-resume, and the SLURM path through
 submitit's own local executor."""
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -35,6 +36,19 @@ def test_seeds_and_cells():
     cells = sweep.expand(RunConfig(estimators=("knn",)), ["identity", "gaussian", "identity"], [0, 1])
     assert [(c.refiner, c.seed) for c, _ in cells] == [("identity", 0), ("identity", 1), ("gaussian", 0), ("gaussian", 1)]
     assert cells[0][0].digest == cells[1][0].digest != cells[2][0].digest  # seeds share a setting, refiners do not
+
+
+def test_a_refiners_settings_reach_only_its_own_cells_and_typos_are_still_refused():
+    base = RunConfig(estimators=("knn",))
+    plain = {c.refiner: c.digest for c, _ in sweep.expand(base, ["fda", "simgan_global"], [0])}
+    tuned = dict(sweep.expand(dataclasses.replace(base, settings={"simgan_global": {"lr": 0.002}}),
+                              ["fda", "simgan_global"], [0]))
+    by_refiner = {cell.refiner: (cell, config) for cell, config in tuned.items()}
+    assert by_refiner["fda"][1].settings == {} and by_refiner["fda"][0].digest == plain["fda"]  # fda's cell as without it
+    assert by_refiner["simgan_global"][1].settings == {"simgan_global": {"lr": 0.002}}
+    assert by_refiner["simgan_global"][0].digest != plain["simgan_global"]
+    with pytest.raises(UserInputError, match="simgan_local is not `run`"):  # a refiner the sweep does not run
+        sweep.expand(dataclasses.replace(base, settings={"simgan_local": {"lr": 0.002}}), ["fda"], [0])
 
 
 @pytest.mark.slow

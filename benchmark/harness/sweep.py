@@ -79,8 +79,11 @@ def expand(base: RunConfig, refiners: list[str], seeds: list[int]) -> list[tuple
     """Every (refiner, seed) cell with its RunConfig; the inputs are checked here, before anything runs."""
     cells = []
     for refiner in dict.fromkeys(refiners):
+        # Another refiner's --set is that refiner's alone: the cell runs, and hashes, as if it had not been given.
+        settings = {component: values for component, values in base.settings.items()
+                    if component == refiner or component not in refiners}
         for seed in seeds:
-            config = dataclasses.replace(base, refiner=refiner, seed=seed, progress=False)
+            config = dataclasses.replace(base, refiner=refiner, seed=seed, progress=False, settings=settings)
             config.resolved()  # unknown presets, bad sizes: one sentence now rather than a failed cell later
             cells.append((Cell(refiner, seed, settings_hash(config)), config))
     return cells
