@@ -90,10 +90,18 @@ def test_a_shared_fit_is_named_by_what_it_trains_on(tmp_path):
                 shared_dir=tmp_path / "shared")
 
     def path(seed=0, epochs=2, x=images):
-        return data.shared_checkpoint("oracle_cnn", create_estimator("cnn", seed=seed, epochs=epochs), x, gaze, print)
+        return data.shared_checkpoint("oracle_cnn", create_estimator("cnn", seed=seed, epochs=epochs), x, gaze,
+                                      torch.device("cpu"), print)
 
     assert path().parent == tmp_path / "shared" and path() == path()
     assert len({path(), path(seed=1), path(epochs=3), path(x=images.flip(0))}) == 4
+    threads = torch.get_num_threads()
+    try:  # torch's thread count changes a CPU fit's last bits, so another count trains its own
+        torch.set_num_threads(threads + 1)
+        other_threads = path()
+    finally:
+        torch.set_num_threads(threads)
+    assert other_threads != path()
     data.shared_dir = None
     assert path() == tmp_path / "run" / "oracle_cnn.pt"
     assert settings_hash(RunConfig(shared_fits="a")) == settings_hash(RunConfig(shared_fits="b")) == settings_hash(RunConfig())

@@ -50,6 +50,15 @@ def cpu_identity() -> dict[str, object]:
             "torch_capability": torch.backends.cpu.get_cpu_capability()}
 
 
+def numerics_identity(device: torch.device) -> dict[str, object]:
+    """What decides a fit's last bits besides its settings and data: the device, and on a CPU its kind and torch's
+    thread count (both change oneDNN's kernels and the order of its sums). Fits kept for other runs to take up are
+    named by it, so a run on another machine, or with other threads, trains its own."""
+    if device.type == "cuda":
+        return {"device": torch.cuda.get_device_name(device)}
+    return {"device": device.type, "threads": torch.get_num_threads(), **cpu_identity()}
+
+
 def bf16(device: torch.device, cpu_bf16: bool = False) -> bool:
     """Whether a component trains and predicts under bf16 autocast: always on CUDA; on the CPU when its setting
     `cpu_bf16` asks and the CPU has native bf16 (there it measured 1.8x (SimGAN) and 2.3x (gaze CNN) the fp32

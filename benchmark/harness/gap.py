@@ -96,7 +96,8 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
         log(f"gap: training estimator {name} on {cfg.n_synthetic} oracle images")
         oracle_estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
         train_images, train_gaze = oracle_images[: cfg.n_synthetic], oracle_gaze[: cfg.n_synthetic]
-        oracle_estimator.checkpoint_path = data.shared_checkpoint(f"oracle_{name}", oracle_estimator, train_images, train_gaze, log)
+        oracle_estimator.checkpoint_path = data.shared_checkpoint(f"oracle_{name}", oracle_estimator, train_images, train_gaze, device,
+                                                                   log)
         oracle_estimator.fit(train_images, train_gaze, device=device, progress=cfg.progress)
         predicted = predict_checked(oracle_estimator, data.test_images, device)
         errors = angular_errors(predicted, test_gaze)
@@ -137,7 +138,7 @@ def two_look_drift(cfg: RunConfig, data: Data, refined: Refined, name: str, sett
     gaze = np.concatenate([data.syn_gaze[:half], oracle_gaze[: cfg.n_synthetic - half]])
     log(f"gap: training estimator {name} on both looks ({half} unrefined + {len(images) - half} oracle images)")
     reader = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
-    reader.checkpoint_path = data.shared_checkpoint(f"two_look_{name}", reader, images, gaze, log)
+    reader.checkpoint_path = data.shared_checkpoint(f"two_look_{name}", reader, images, gaze, device, log)
     reader.fit(images, gaze, device=device, progress=cfg.progress)
     del images
     read_refined, read_unrefined = (predict_checked(reader, held, device) for held in (refined.hold, data.syn_hold))

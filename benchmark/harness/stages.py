@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from gazebench.core.atomic import copy_folder_atomic
+from gazebench.core.device import numerics_identity
 from gazebench.core.grids import save_comparison_grid
 from gazebench.core.images import to_model_tensor, to_uint8
 from gazebench.core.registry import class_path
@@ -58,13 +59,15 @@ class Data:
         """The epoch checkpoint file of the fit called `label` (None: this run keeps no checkpoints)."""
         return None if self.checkpoint_dir is None else self.checkpoint_dir / f"{label}.pt"
 
-    def shared_checkpoint(self, label: str, estimator, images: torch.Tensor, gaze: np.ndarray, log) -> Path | None:
+    def shared_checkpoint(self, label: str, estimator, images: torch.Tensor, gaze: np.ndarray, device, log) -> Path | None:
         """Where a fit that does not depend on the refiner keeps its epochs: in the shared folder, named by what it
-        trains on (settings, seed, images, labels), so a later run of the same inputs finds it finished and loads it
-        (bit-identical to training it again on the CPU: estimators/epochs.py); else the run's own checkpoint."""
+        trains on (settings, seed, images, labels) and where (core/device.numerics_identity), so a later run of the
+        same inputs on the same kind of machine finds it finished and loads it (bit-identical to training it again on
+        the CPU: estimators/epochs.py); else the run's own checkpoint."""
         if self.shared_dir is None:
             return self.checkpoint(label)
-        path = self.shared_dir / f"{label}_{training_identity(estimator.settings, estimator.seed, images, gaze)}.pt"
+        settings = {**estimator.settings, "numerics": numerics_identity(device)}
+        path = self.shared_dir / f"{label}_{training_identity(settings, estimator.seed, images, gaze)}.pt"
         if path.is_file():
             log(f"{label}: taking up the fit another run of the same inputs saved in {path}")
         return path
@@ -76,7 +79,7 @@ class Data:
         if self.shared_dir is None or not refiner.learns_weights:
             return None
         no_labels = np.zeros((0, 2), np.float32)
-        settings = {"refiner": class_path(type(refiner)), "config": refiner.config, "device": str(device),
+        settings = {"refiner": class_path(type(refiner)), "config": refiner.config, "numerics": numerics_identity(device),
                     "real": training_identity({}, seed, real, no_labels)}
         return self.shared_dir / f"refiner_{refiner.name}_{training_identity(settings, seed, self.syn_train, no_labels)}"
 
@@ -95,7 +98,7 @@ def fit_on_unrefined(cfg: RunConfig, data: Data, name: str, n: int, device, log,
         log(f"training estimator {name} on {n} unrefined synthetic images")
         estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
         estimator.checkpoint_path = data.shared_checkpoint("unrefined_{}_{}_{}".format(*key), estimator,
-                                                           data.syn_train[:n], data.syn_gaze[:n], log)
+                                                           data.syn_train[:n], data.syn_gaze[:n], device, log)
         estimator.fit(data.syn_train[:n], data.syn_gaze[:n], device=device, progress=cfg.progress)
         data.unrefined_fits[key] = estimator
     return data.unrefined_fits[key]
