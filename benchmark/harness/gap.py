@@ -96,8 +96,8 @@ def stage_gap(cfg: RunConfig, inputs: Inputs, data: Data, refined: Refined, meth
         log(f"gap: training estimator {name} on {cfg.n_synthetic} oracle images")
         oracle_estimator = create_estimator(name, preset=cfg.preset, seed=cfg.seed, **settings)
         train_images, train_gaze = oracle_images[: cfg.n_synthetic], oracle_gaze[: cfg.n_synthetic]
-        oracle_estimator.checkpoint_path = data.shared_checkpoint(f"oracle_{name}", oracle_estimator, train_images, train_gaze, device,
-                                                                   log)
+        oracle_estimator.checkpoint_path = data.shared_checkpoint(f"oracle_{name}", oracle_estimator, train_images,
+                                                                   train_gaze, device, log)
         oracle_estimator.fit(train_images, train_gaze, device=device, progress=cfg.progress)
         predicted = predict_checked(oracle_estimator, data.test_images, device)
         errors = angular_errors(predicted, test_gaze)
