@@ -243,6 +243,14 @@ def test_self_reg_costs_rank_the_ideal_look_against_moves(monkeypatch, capsys):
     assert set(sideways) == {"pixels", "structure"} and sideways["structure"] > sideways["pixels"] > 1
 
 
+def test_realism_ruler_reads_a_brightness_shift_above_its_floor(monkeypatch, capsys):
+    run_script("results/controlled/realism_ruler.py", "120", "appearance", "100", monkeypatch=monkeypatch)
+    rows = {line.split(" | ")[0].strip("| "): float(line.split(" | ")[1].strip(" |"))
+            for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and not line.startswith("| change")}
+    assert len(rows) == 11 and all(0 <= value <= 100 for value in rows.values())
+    assert rows["brightness +0.05"] > rows["none (the floor)"] + 20
+
+
 def test_every_python_script_is_tested():
     tested = set(re.findall(r'"(results/[\w/]+\.py)"', Path(__file__).read_text()))
     assert {str(p.relative_to(REPO)) for p in RESULTS.rglob("*.py")} <= tested
