@@ -20,10 +20,6 @@ import torch.nn.functional as F
 from gazebench.core.images import CANONICAL_SIZE
 
 REAL, REFINED = 0, 1  # class index of each logit pair
-# Each kind of self-regularisation, with the description its runs record as `self_reg_reduction`.
-SELF_REG_REDUCTIONS = {"pixels": "L1, mean per pixel",
-                       "structure": "L2 of 3 x 3 patterns less mean and sign, mean per window"}
-SELF_REG_KINDS = tuple(SELF_REG_REDUCTIONS)
 STRUCTURE_WINDOW = 3  # px: the smallest window with structure; 5 told a 1-px iris move from a retoned eye less well
 
 # Settings that may change between an interrupted run and its resumption without changing what is trained.
@@ -51,7 +47,7 @@ class SimGANConfig:
     adam_betas: tuple[float, float]
     self_reg_lambda: float
     self_reg_kind: str = "pixels"  # SELF_REG_KINDS; checkpoints from before it: pixels
-    self_reg_reduction: str = SELF_REG_REDUCTIONS["pixels"]  # a description for the records, set from the kind
+    self_reg_reduction: str = ""  # a description of the kind for the records, always set from it (SELF_REG_TERMS)
     adversarial_reduction: str = "cross-entropy per output position, summed over positions, mean over batch"
     history_size: int
     checkpoint_every: int
@@ -69,7 +65,7 @@ class SimGANConfig:
     cpu_bf16: bool = False  # bf16 autocast on a CPU with native bf16 (core/device.bf16); checkpoints before it: fp32
 
     def __post_init__(self):
-        self.self_reg_reduction = SELF_REG_REDUCTIONS[self.self_reg_kind]
+        self.self_reg_reduction = SELF_REG_TERMS[self.self_reg_kind][1]
 
 
 def adversarial_loss(logits: torch.Tensor, target: int) -> torch.Tensor:
@@ -81,8 +77,7 @@ def adversarial_loss(logits: torch.Tensor, target: int) -> torch.Tensor:
 
 def self_regularisation(refined: torch.Tensor, synthetic: torch.Tensor, kind: str = "pixels") -> torch.Tensor:
     """The self-regularisation term of `kind` (SELF_REG_KINDS), before lambda."""
-    term = {"pixels": pixel_change, "structure": structure_change}[kind]
-    return term(refined, synthetic)
+    return SELF_REG_TERMS[kind][0](refined, synthetic)
 
 
 def pixel_change(refined: torch.Tensor, synthetic: torch.Tensor) -> torch.Tensor:
@@ -113,6 +108,12 @@ def structure_change(refined: torch.Tensor, synthetic: torch.Tensor) -> torch.Te
     var_x, var_y = mean(x * x) - mean_x * mean_x, mean(y * y) - mean_y * mean_y
     cov = mean(x * y) - mean_x * mean_y
     return (var_x + var_y - 2 * cov.abs()).clamp_min(0).mean()
+
+
+# Each kind of self-regularisation: its term, and the description its runs record as `self_reg_reduction`.
+SELF_REG_TERMS = {"pixels": (pixel_change, "L1, mean per pixel"),
+                  "structure": (structure_change, "L2 of 3 x 3 patterns less mean and sign, mean per window")}
+SELF_REG_KINDS = tuple(SELF_REG_TERMS)
 
 
 def accuracy(logits: torch.Tensor, target: int) -> float:

@@ -4,8 +4,9 @@ Why: on the known appearance gap the held-out realism classifier told refined fr
 and 95.7% with every image's pixels shuffled (results/controlled/realism_cues.py): what gave the refined images away
 was each image's distribution of values, which the local discriminator, judging 9 x 14 patches one at a time, never
 sees whole. This discriminator (trained as an ImageCritic, refiners/critic.py) sees exactly that and nothing else, so
-the refiner is also held to the real images' per-image tonal distribution. Weight 0 (the paper, and every preset) leaves it out: on that gap it halved how much
-the refined images' tones vary but left the classifier at 95% (results/controlled/README.md).
+the refiner is also held to the real images' per-image tonal distribution. Weight 0 (the paper, and every preset)
+leaves it out: on that gap it halved how much the refined images' tones vary but left the classifier at 95%
+(results/controlled/README.md).
 """
 
 from __future__ import annotations

@@ -41,9 +41,8 @@ def test_seeds_and_cells():
 def test_a_refiners_settings_reach_only_its_own_cells_and_typos_are_still_refused():
     base = RunConfig(estimators=("knn",))
     plain = {c.refiner: c.digest for c, _ in sweep.expand(base, ["fda", "simgan_global"], [0])}
-    tuned = dict(sweep.expand(dataclasses.replace(base, settings={"simgan_global": {"lr": 0.002}}),
-                              ["fda", "simgan_global"], [0]))
-    by_refiner = {cell.refiner: (cell, config) for cell, config in tuned.items()}
+    tuned = sweep.expand(dataclasses.replace(base, settings={"simgan_global": {"lr": 0.002}}), ["fda", "simgan_global"], [0])
+    by_refiner = {cell.refiner: (cell, config) for cell, config in tuned}
     assert by_refiner["fda"][1].settings == {} and by_refiner["fda"][0].digest == plain["fda"]  # fda's cell as without it
     assert by_refiner["simgan_global"][1].settings == {"simgan_global": {"lr": 0.002}}
     assert by_refiner["simgan_global"][0].digest != plain["simgan_global"]
